@@ -1,0 +1,80 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "alert-relay",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "alert-relay-fcgi", targets: ["AlertRelayFCGI"]),
+        .executable(name: "alert-relay-worker", targets: ["AlertRelayWorker"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    ],
+    targets: [
+        // C modules: a module map and a shim header each, nothing else.
+        .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Wrappers that know nothing about alerts; each is the only importer of its C module.
+        .target(name: "HTTPCore", dependencies: [.product(name: "HTTPTypes", package: "swift-http-types")]),
+        .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
+        .target(
+            name: "FastCGIServer",
+            dependencies: ["CFastCGI", "HTTPCore", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(name: "CurlClient", dependencies: ["CCurl"]),
+
+        // The product: pure logic (no I/O) ...
+        .target(name: "AlertRelayLogic", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // ... and the store, flows and routes built on it.
+        .target(
+            name: "AlertRelayCore",
+            dependencies: [
+                "AlertRelayLogic", "HTTPCore", "PostgresClient", "CurlClient",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Thin executables.
+        .executableTarget(
+            name: "AlertRelayFCGI",
+            dependencies: [
+                "AlertRelayCore", "FastCGIServer", "HTTPCore", "PostgresClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "AlertRelayWorker",
+            dependencies: [
+                "AlertRelayCore", "PostgresClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(
+            name: "AlertRelayCoreTests",
+            dependencies: [
+                "AlertRelayLogic", "AlertRelayCore", "HTTPCore", "FastCGIServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "AlertRelayLogic", "AlertRelayCore", "PostgresClient", "CurlClient", "HTTPCore", "FastCGIServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+    ]
+)

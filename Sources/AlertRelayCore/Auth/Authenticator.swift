@@ -1,0 +1,70 @@
+import AlertRelayLogic
+import HTTPCore
+import HTTPTypes
+import PostgresClient
+
+/// Resolves the bearer token of a request and checks access to organizations.
+public enum Authenticator {
+    public static func authenticate(request: Request, config: Config, db: PostgresConnection) throws -> Principal {
+        guard let header = request.headers[.authorization] else { throw APIError.unauthorized }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw APIError.unauthorized }
+        let token = parts[1].trimmingWhitespace()
+        guard !token.isEmpty, token.utf8.count <= 512 else { throw APIError.unauthorized }
+        if let admin = config.adminToken, constantTimeEquals(token, admin) {
+            return .admin
+        }
+        guard let row = try TokenStore.find(hash: TokenHash.sha256Hex(token), db: db) else {
+            throw APIError.unauthorized
+        }
+        return .token(id: row.id, organizationID: row.organizationID, scopes: row.scopes)
+    }
+
+    /// Authenticates and checks that the caller may act on organization `slug` with `scope`:
+    /// 403 for a token of another organization or without the scope; 404 when the organization does not exist.
+    public static func authorize(
+        _ request: Request, _ context: RequestContext, organization slug: String, scope: Scope
+    ) throws -> Organization {
+        let principal = try context.principal(for: request)
+        switch principal {
+        case .admin:
+            guard let organization = try OrganizationStore.find(slug: slug, context: context) else {
+                throw APIError.notFound("Organization '\(slug)' does not exist.")
+            }
+            return organization
+        case .token(_, let organizationID, _):
+            guard let organization = try OrganizationStore.find(id: organizationID, context: context),
+                organization.slug == slug
+            else {
+                throw APIError.forbidden("This token does not belong to organization '\(slug)'.")
+            }
+            guard principal.has(scope) else {
+                throw APIError.forbidden("This token lacks the '\(scope.rawValue)' scope.", code: "missing_scope")
+            }
+            return organization
+        }
+    }
+
+    /// Checks `scope` for a resource owned by organization `ownerID`; a token of another organization gets 404 so
+    /// that existence does not leak (`notFound` is the sentence to use).
+    public static func authorize(
+        _ request: Request, _ context: RequestContext, ownerID: Int64, scope: Scope, notFound: APIError
+    ) throws -> Principal {
+        let principal = try context.principal(for: request)
+        if case .token(_, let organizationID, _) = principal {
+            guard organizationID == ownerID else { throw notFound }
+            guard principal.has(scope) else {
+                throw APIError.forbidden("This token lacks the '\(scope.rawValue)' scope.", code: "missing_scope")
+            }
+        }
+        return principal
+    }
+
+    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        var difference = UInt8(x.count == y.count ? 0 : 1)
+        for index in 0..<min(x.count, y.count) { difference |= x[index] ^ y[index] }
+        return difference == 0
+    }
+}

@@ -1,0 +1,125 @@
+import AlertRelayLogic
+
+/// Everything the responder and the worker read from the environment, parsed once in `main`.
+public struct Config: Sendable {
+    public enum MailTransport: String, Sendable { case smtp, file, log }
+    /// Which apps the broken rule may disable: only `internal` ones (the reference) or all of them.
+    public enum AutoDisableScope: String, Sendable { case `internal`, all }
+
+    public var databaseURL: String
+    public var adminToken: String?
+    public var urlPrefix: String
+    public var targetPolicy: TargetPolicy
+    public var brokenTimeoutThreshold: Int
+    public var autoDisable: AutoDisableScope
+    public var retrySchedule: RetrySchedule
+    public var maxBodyBytes: Int
+    public var secretGracePeriodSeconds: Int
+    public var modelCacheTTLSeconds: Int
+    public var requestLogBodyCap: Int
+    public var maxResponseBodyBytes: Int
+    public var mailTransport: MailTransport
+    public var mailDirectory: String
+    public var smtpURL: String
+    public var smtpTLS: String
+    public var smtpUsername: String?
+    public var smtpPassword: String?
+    public var mailFrom: String
+    public var requestLogRetentionDays: Int
+    public var jobRetentionDays: Int
+    /// Worker sender threads when `--concurrency` is not given.
+    public var workerConcurrency: Int
+    /// How long a claimed job belongs to its worker (renewed while it holds the job); after it, others may take it.
+    public var jobLeaseSeconds: Int
+    /// Slowest wake-up of an idle worker when no notification arrives (it also wakes when a delayed job falls due).
+    public var jobPollSeconds: Int
+    /// First retry delay of a failed job; doubled per attempt up to `jobBackoffMaxSeconds`, ±20% jitter.
+    public var jobBackoffBaseSeconds: Int
+    public var jobBackoffMaxSeconds: Int
+    /// Attempts of an e-mail job before it is `dead` (fixed in the job row when it is written).
+    public var emailMaxAttempts: Int
+    /// Connect and total timeout of one SMTP submission.
+    public var smtpTimeoutSeconds: Int
+    /// Period of the retention sweep (one worker at a time).
+    public var maintenanceIntervalSeconds: Int
+
+    /// Reads the variables of `environment`; every error names the variable.
+    public init(environment: [String: String]) throws(ConfigError) {
+        func string(_ name: String, _ fallback: String) -> String {
+            guard let value = environment[name], !value.isEmpty else { return fallback }
+            return value
+        }
+        func int(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) throws(ConfigError) -> Int {
+            guard let text = environment[name], !text.isEmpty else { return fallback }
+            guard let value = Int(text), range.contains(value) else {
+                throw ConfigError(variable: name, reason: "must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
+            }
+            return value
+        }
+
+        databaseURL = string("DATABASE_URL", "host=127.0.0.1 port=55432 user=alertrelay dbname=alertrelay")
+        adminToken = environment["ALERT_RELAY_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        if let token = adminToken, token.utf8.count < 16 {
+            throw ConfigError(variable: "ALERT_RELAY_ADMIN_TOKEN", reason: "must be at least 16 characters")
+        }
+        var prefix = string("ALERT_RELAY_URL_PREFIX", "http://127.0.0.1:8080")
+        while prefix.hasSuffix("/") { prefix.removeLast() }
+        guard prefix.hasPrefix("http://") || prefix.hasPrefix("https://") else {
+            throw ConfigError(variable: "ALERT_RELAY_URL_PREFIX", reason: "must start with http:// or https://")
+        }
+        urlPrefix = prefix
+        do {
+            targetPolicy = TargetPolicy(allowlist: try TargetPolicy.parseAllowlist(string("ALERT_RELAY_ALLOW_TARGETS", "")))
+        } catch {
+            throw ConfigError(variable: "ALERT_RELAY_ALLOW_TARGETS", reason: "\(error)")
+        }
+        brokenTimeoutThreshold = try int("ALERT_RELAY_BROKEN_TIMEOUT_THRESHOLD", 1000, 1...1_000_000)
+        guard let scope = AutoDisableScope(rawValue: string("ALERT_RELAY_AUTO_DISABLE", "internal")) else {
+            throw ConfigError(variable: "ALERT_RELAY_AUTO_DISABLE", reason: "must be 'internal' or 'all'")
+        }
+        autoDisable = scope
+        do {
+            retrySchedule = try RetrySchedule.parse(string("ALERT_RELAY_RETRY_SCHEDULE", "10,60,300,1800,7200,21600"))
+        } catch {
+            throw ConfigError(variable: "ALERT_RELAY_RETRY_SCHEDULE", reason: "\(error)")
+        }
+        maxBodyBytes = try int("ALERT_RELAY_MAX_BODY_BYTES", 1_048_576, 1024...(64 << 20))
+        secretGracePeriodSeconds = try int("ALERT_RELAY_SECRET_GRACE_SECONDS", 86_400, 0...(30 * 86_400))
+        modelCacheTTLSeconds = try int("ALERT_RELAY_CACHE_TTL_SECONDS", 300, 0...86_400)
+        requestLogBodyCap = try int("ALERT_RELAY_LOG_BODY_CHARS", 1024, 0...1_048_576)
+        maxResponseBodyBytes = try int("ALERT_RELAY_MAX_RESPONSE_BYTES", 65_536, 1024...(16 << 20))
+        guard let transport = MailTransport(rawValue: string("ALERT_RELAY_MAIL_TRANSPORT", "smtp")) else {
+            throw ConfigError(variable: "ALERT_RELAY_MAIL_TRANSPORT", reason: "must be smtp, file or log")
+        }
+        mailTransport = transport
+        mailDirectory = string("ALERT_RELAY_MAIL_DIR", ".data/outbox")
+        smtpURL = string("ALERT_RELAY_SMTP_URL", "smtp://127.0.0.1:25")
+        guard smtpURL.hasPrefix("smtp://") || smtpURL.hasPrefix("smtps://") else {
+            throw ConfigError(variable: "ALERT_RELAY_SMTP_URL", reason: "must start with smtp:// or smtps://")
+        }
+        smtpTLS = string("ALERT_RELAY_SMTP_TLS", "opportunistic")
+        guard ["none", "opportunistic", "required"].contains(smtpTLS) else {
+            throw ConfigError(variable: "ALERT_RELAY_SMTP_TLS", reason: "must be none, opportunistic or required")
+        }
+        smtpUsername = environment["ALERT_RELAY_SMTP_USER"].flatMap { $0.isEmpty ? nil : $0 }
+        smtpPassword = environment["ALERT_RELAY_SMTP_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+        mailFrom = string("ALERT_RELAY_MAIL_FROM", "alert-relay@localhost")
+        requestLogRetentionDays = try int("ALERT_RELAY_REQUEST_LOG_RETENTION_DAYS", 30, 1...3650)
+        jobRetentionDays = try int("ALERT_RELAY_JOB_RETENTION_DAYS", 7, 1...3650)
+        workerConcurrency = try int("ALERT_RELAY_WORKER_CONCURRENCY", 4, 1...256)
+        jobLeaseSeconds = try int("ALERT_RELAY_JOB_LEASE_SECONDS", 300, 3...86_400)
+        jobPollSeconds = try int("ALERT_RELAY_JOB_POLL_SECONDS", 5, 1...3600)
+        jobBackoffBaseSeconds = try int("ALERT_RELAY_JOB_BACKOFF_BASE_SECONDS", 10, 1...86_400)
+        jobBackoffMaxSeconds = try int("ALERT_RELAY_JOB_BACKOFF_MAX_SECONDS", 3600, 1...(7 * 86_400))
+        emailMaxAttempts = try int("ALERT_RELAY_EMAIL_MAX_ATTEMPTS", 8, 1...100)
+        smtpTimeoutSeconds = try int("ALERT_RELAY_SMTP_TIMEOUT_SECONDS", 30, 1...600)
+        maintenanceIntervalSeconds = try int("ALERT_RELAY_MAINTENANCE_SECONDS", 60, 1...86_400)
+    }
+}
+
+/// A configuration value that cannot be used; names the variable.
+public struct ConfigError: Error, CustomStringConvertible, Sendable {
+    public let variable: String
+    public let reason: String
+    public var description: String { "\(variable) \(reason)" }
+}

@@ -1,0 +1,160 @@
+import AlertRelayLogic
+import CurlClient
+import Logging
+import PostgresClient
+
+/// One attempt of a delivery: build the headers once, send, classify, then record everything in one statement
+/// (request-log row, delivery update, retry job, health counter) and run the broken rule (BEHAVIOUR A3-A6, B3-B4).
+/// The responder runs it for the first attempt, the worker for queued first attempts and retries.
+public enum DeliveryAttempt {
+    /// Standard headers of every attempt, in the order they are sent.
+    public static func headers(
+        delivery: Delivery, app: App, requestID: String, timestamp: Int64
+    ) -> [(name: String, value: String)] {
+        let body = Array(delivery.payload.utf8)
+        var secrets = [app.clientSecret]
+        if let previous = app.previousSecret { secrets.append(previous) }
+        return [
+            ("Content-Type", "application/json"),
+            ("Request-ID", requestID),
+            ("Sentry-Hook-Resource", delivery.resource),
+            ("Sentry-Hook-Timestamp", String(timestamp)),
+            ("Sentry-Hook-Signature", SentryHookSignature.sign(body: body, secret: app.clientSecret)),
+            ("webhook-id", delivery.webhookID),
+            ("webhook-timestamp", String(timestamp)),
+            ("webhook-signature", StandardWebhookSignature.header(
+                messageID: delivery.webhookID, timestamp: timestamp, body: body, secrets: secrets)),
+            ("User-Agent", "alert-relay/1"),
+        ]
+    }
+
+    /// Makes attempt `delivery.attempts + 1` and returns the delivery as recorded afterwards.
+    public static func perform(delivery: Delivery, app: App, context: FlowContext) throws -> Delivery {
+        let attempt = delivery.attempts + 1
+        let requestID = attempt == 1 ? delivery.requestID : RandomToken.uuid4Hex()
+        let timestamp = WallClock.unixSeconds()
+        let headers = headers(delivery: delivery, app: app, requestID: requestID, timestamp: timestamp)
+        let body = Array(delivery.payload.utf8)
+
+        let sender = try context.services.webhookSender()
+        let response = sender.send(
+            url: app.webhookURL, headers: headers, body: body, timeoutMilliseconds: app.timeoutMilliseconds,
+            maxResponseBodyBytes: context.config.maxResponseBodyBytes, policy: context.config.targetPolicy)
+        let outcome = Outcome.classify(status: response.status, failure: response.attemptFailure)
+        context.metrics.recordAttempt(outcome: "\(outcome.kind)", seconds: response.durationMilliseconds / 1000)
+        if case .blocked(let address) = response.failure {
+            context.logger.warning(
+                "webhook target refused by the SSRF guard",
+                metadata: ["app": "\(app.slug)", "address": "\(address.description)", "delivery": "\(delivery.id)"])
+        }
+
+        var retryDelay: Double? = nil
+        if outcome.isRetryable {
+            var random = SystemRandomNumberGenerator()
+            let retryAfter = response.header("Retry-After").flatMap { RetryAfter.parse($0, now: timestamp) }
+            retryDelay = context.config.retrySchedule.delay(afterAttempt: attempt, retryAfterSeconds: retryAfter, random: &random)
+        }
+        let status: String
+        if outcome.kind == .success {
+            status = "delivered"
+        } else if retryDelay != nil {
+            status = "retrying"
+        } else {
+            status = "failed"
+        }
+
+        let today = UTCDay(unixSeconds: timestamp)
+        let cap = context.config.requestLogBodyCap
+        let errorID = response.header("Sentry-Hook-Error")
+        let projectID = response.header("Sentry-Hook-Project")
+        let bothHookHeaders = errorID != nil && projectID != nil
+        let rows = try context.db.query(
+            """
+            WITH log AS (
+                INSERT INTO request_log (app_id, organization_id, delivery_id, attempt, event_type, webhook_url, response_code,
+                                         duration_ms, error_class, error_id, project_id, request_headers, request_body,
+                                         response_headers, response_body)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14::jsonb, $15)
+            ), upd AS (
+                UPDATE deliveries SET status = $16, attempts = $4, response_code = $7, error_class = $9,
+                       next_attempt_at = CASE WHEN $17::double precision IS NULL THEN NULL
+                                              ELSE now() + make_interval(secs => $17::double precision) END,
+                       lease_until = NULL, date_updated = now()
+                WHERE id = $3
+            ), job AS (
+                INSERT INTO jobs (kind, payload, run_at, max_attempts)
+                SELECT 'webhook', jsonb_build_object('delivery_id', $3::bigint, 'app_id', $1::bigint),
+                       now() + make_interval(secs => $17::double precision), 5
+                WHERE $17::double precision IS NOT NULL
+            ), counter AS (
+                INSERT INTO health_counters AS h (app_id, organization_id, day, success, error, timeout, fatal)
+                SELECT $1, $2, $19::date, ($18 = 'success')::int, ($18 = 'error')::int, ($18 = 'timeout')::int,
+                       ($18 = 'fatal')::int
+                WHERE $18::text IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM apps WHERE id = $1 AND disabled_at IS NOT NULL)
+                ON CONFLICT (app_id, organization_id, day) DO UPDATE
+                    SET success = h.success + excluded.success, error = h.error + excluded.error,
+                        timeout = h.timeout + excluded.timeout, fatal = h.fatal + excluded.fatal
+                RETURNING day::text, success, error, timeout, fatal
+            )
+            SELECT * FROM counter
+            UNION ALL
+            SELECT day::text, success, error, timeout, fatal FROM health_counters
+            WHERE $20::boolean AND app_id = $1 AND organization_id = $2
+              AND day >= $19::date - 6 AND day < $19::date
+            """,
+            app.id, delivery.organizationID, delivery.id, attempt, delivery.eventType, app.webhookURL, outcome.responseCode,
+            response.durationMilliseconds, outcome.errorClass, bothHookHeaders ? errorID : nil,
+            bothHookHeaders ? projectID : nil, headerJSON(headers), capped(delivery.payload, cap),
+            headerJSON(response.headers), capped(String(decoding: response.body, as: UTF8.self), cap),
+            status, retryDelay, outcome.counter?.rawValue, today.description, outcome.triggersBrokenCheck)
+
+        var logger = context.logger
+        logger[metadataKey: "delivery"] = "\(delivery.id)"
+        logger.info(
+            "webhook attempt",
+            metadata: ["app": "\(app.slug)", "attempt": "\(attempt)", "outcome": "\(outcome.kind)",
+                       "status": "\(outcome.responseCode)", "ms": "\(Int(response.durationMilliseconds))"])
+
+        if outcome.triggersBrokenCheck, context.config.autoDisable == .all || app.isInternal {
+            let days = try rows.map { row in
+                HealthDay(
+                    day: UTCDay(try row.decode(0, as: String.self)) ?? today, success: try row.decode(1, as: Int.self),
+                    error: try row.decode(2, as: Int.self), timeout: try row.decode(3, as: Int.self),
+                    fatal: try row.decode(4, as: Int.self))
+            }
+            let verdict = BrokenRule.evaluate(days, today: today, timeoutThreshold: context.config.brokenTimeoutThreshold)
+            if verdict.isBroken {
+                try DisableFlow.disable(app: app, reason: verdict.reason ?? "broken", context: context)
+            }
+        }
+
+        var updated = delivery
+        updated.attempts = attempt
+        updated.status = status
+        updated.responseCode = outcome.responseCode
+        updated.errorClass = outcome.errorClass
+        updated.nextAttemptAt = retryDelay.map {
+            RFC3339.format(unixMicroseconds: WallClock.unixMicroseconds() + Int64($0 * 1_000_000))
+        }
+        return updated
+    }
+
+    /// Headers as a JSON array of `[name, value]` pairs, the order kept.
+    static func headerJSON(_ headers: [(name: String, value: String)]) -> String {
+        String(decoding: JSONValue.array(headers.map { .array([.string($0.name), .string($0.value)]) }).serialized(), as: UTF8.self)
+    }
+
+    /// At most `limit` characters, cut on a character boundary.
+    static func capped(_ text: String, _ limit: Int) -> String {
+        text.count <= limit ? text : String(text.prefix(limit))
+    }
+}
+
+extension OutboundResponse {
+    /// The first response header named `name` (case-insensitive).
+    func header(_ name: String) -> String? {
+        let lowered = name.lowercased()
+        return headers.first { $0.name.lowercased() == lowered }?.value
+    }
+}

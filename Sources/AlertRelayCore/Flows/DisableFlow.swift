@@ -1,0 +1,65 @@
+import AlertRelayLogic
+import PostgresClient
+
+/// The disable transition (BEHAVIOUR A6, B1, B2): one transaction that only the first caller wins. It marks the app
+/// disabled, clears its health counters, cancels its pending retries, writes the audit entry and one e-mail job per
+/// owner of the app's organization, so no e-mail can be lost or doubled.
+public enum DisableFlow {
+    public static let auditEvent = "internal-integration.disable"
+    public static let enableAuditEvent = "internal-integration.enable"
+    public static let emailMaxAttempts = 8
+
+    /// Returns true when this call disabled the app, false when it already was disabled.
+    @discardableResult
+    public static func disable(app: App, reason: String, context: FlowContext) throws -> Bool {
+        let disabled = try context.db.transaction { db -> Bool in
+            // The conditional UPDATE takes the row lock; concurrent callers wait, re-check and find it disabled.
+            let rows = try db.query(
+                """
+                UPDATE apps SET disabled_at = now(), disabled_reason = $2, date_updated = now()
+                WHERE id = $1 AND disabled_at IS NULL
+                RETURNING name, slug, webhook_url, organization_id
+                """, app.id, reason)
+            guard let row = rows.first else { return false }
+            let name = try row.decode(0, as: String.self)
+            let slug = try row.decode(1, as: String.self)
+            let webhookURL = try row.decode(2, as: String.self)
+            let organizationID = try row.decode(3, as: Int64.self)
+            let organizationSlug = try db.query("SELECT slug FROM organizations WHERE id = $1", organizationID)
+                .first?.decode(0, as: String.self) ?? ""
+
+            try db.execute("DELETE FROM health_counters WHERE app_id = $1", app.id)
+            try JobStore.cancelWebhookJobs(appID: app.id, db: db)
+            try AuditStore.write(
+                organizationID: organizationID, event: auditEvent, data: .object(JSONObject([("name", .string(name))])),
+                actor: AuditStore.systemActor, db: db)
+
+            let owners = try OrganizationStore.ownerEmails(organizationID: organizationID, db: db)
+            let email = DisableNoticeEmail.render(
+                appName: name, orgSlug: organizationSlug, appSlug: slug, webhookURL: webhookURL,
+                urlPrefix: context.config.urlPrefix)
+            for owner in owners {
+                try JobStore.enqueueEmail(
+                    to: owner, from: context.config.mailFrom, email: email, maxAttempts: emailMaxAttempts, db: db)
+            }
+            return true
+        }
+        if disabled {
+            context.logger.warning(
+                "app disabled by the broken rule", metadata: ["app": "\(app.slug)", "reason": "\(reason)"])
+        }
+        return disabled
+    }
+
+    /// Re-enables an app: clears its counters so it is not disabled again at once, and writes the audit entry.
+    public static func enable(app: App, actor: String, db: PostgresConnection) throws {
+        try db.transaction { db in
+            try db.execute(
+                "UPDATE apps SET disabled_at = NULL, disabled_reason = NULL, date_updated = now() WHERE id = $1", app.id)
+            try db.execute("DELETE FROM health_counters WHERE app_id = $1", app.id)
+            try AuditStore.write(
+                organizationID: app.organizationID, event: enableAuditEvent,
+                data: .object(JSONObject([("name", .string(app.name))])), actor: actor, db: db)
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import Logging
+import PostgresClient
+
+/// What the alert flows need, in the responder (per request) and in the worker (per job).
+public struct FlowContext {
+    public let config: Config
+    public let services: ThreadServices
+    public let metrics: Metrics
+    public var logger: Logger
+
+    public init(config: Config, services: ThreadServices, metrics: Metrics, logger: Logger) {
+        self.config = config
+        self.services = services
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public var db: PostgresConnection { services.db }
+}
+
+extension RequestContext {
+    var flow: FlowContext {
+        FlowContext(config: app.config, services: services, metrics: app.metrics, logger: logger)
+    }
+}

@@ -1,0 +1,73 @@
+import AlertRelayLogic
+import HTTPCore
+import HTTPTypes
+
+/// `?limit=` (default 100, at most 1000) and `?cursor=` (the id to continue below) of a list request.
+public struct Page: Sendable, Equatable {
+    public var limit: Int
+    public var cursor: Int64?
+
+    public static let defaultLimit = 100
+    public static let maxLimit = 1000
+
+    public init(limit: Int = Page.defaultLimit, cursor: Int64? = nil) {
+        self.limit = limit
+        self.cursor = cursor
+    }
+
+    public init(query: QueryParameters) throws(APIError) {
+        limit = Page.defaultLimit
+        if let text = query["limit"] {
+            guard let value = Int(text) else { throw .badRequest("Query parameter 'limit' must be an integer.") }
+            guard (1...Page.maxLimit).contains(value) else {
+                throw .badRequest("Query parameter 'limit' must be between 1 and \(Page.maxLimit).")
+            }
+            limit = value
+        }
+        if let text = query["cursor"], !text.isEmpty {
+            guard let value = Int64(text), value > 0 else { throw .badRequest("Query parameter 'cursor' is not a valid cursor.") }
+            cursor = value
+        }
+    }
+
+    /// A JSON array of the first `limit` items; when there are more, a `Link: <...>; rel="next"` header and
+    /// `X-Next-Cursor` carry the cursor of the next page. `items` must hold up to `limit + 1` rows, newest first.
+    public func response(_ items: [(id: Int64, json: JSONValue)], request: Request) -> Response {
+        let shown = items.prefix(limit)
+        var response = Response.json(.array(shown.map(\.json)))
+        if items.count > limit, let last = shown.last {
+            var query = QueryParameters(request.query).pairs.filter { $0.name != "cursor" && $0.name != "limit" }
+            query.append(("limit", String(limit)))
+            query.append(("cursor", String(last.id)))
+            let queryText = query.map { "\(Self.escape($0.name))=\(Self.escape($0.value))" }.joined(separator: "&")
+            response.headers[.init("Link")!] = "<\(request.path)?\(queryText)>; rel=\"next\"; cursor=\"\(last.id)\""
+            response.headers[.init("X-Next-Cursor")!] = String(last.id)
+        }
+        return response
+    }
+
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            if byte.isASCIIAlphanumeric || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+                || byte == UInt8(ascii: "~") || byte == UInt8(ascii: ":")
+            {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                let hex = Array("0123456789ABCDEF".utf8)
+                out += "%" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 15)]], as: UTF8.self)
+            }
+        }
+        return out
+    }
+}
+
+/// Query booleans: `true`/`false`, also `1`/`0`.
+func parseQueryBool(_ text: String?, name: String) throws(APIError) -> Bool? {
+    guard let text else { return nil }
+    switch text {
+    case "true", "1": return true
+    case "false", "0": return false
+    default: throw .badRequest("Query parameter '\(name)' must be true or false.")
+    }
+}

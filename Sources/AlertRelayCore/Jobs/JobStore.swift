@@ -1,0 +1,49 @@
+import AlertRelayLogic
+import PostgresClient
+
+/// Writing jobs into the job table (the worker's side of it, claiming and finishing, is in `JobQueue`).
+public enum JobStore {
+    /// Job kinds.
+    public enum Kind {
+        public static let email = "email"
+        public static let webhook = "webhook"
+    }
+
+    /// One e-mail job, fully rendered, with a `Message-ID` fixed now so a resend after a crash carries the same id.
+    public static func enqueueEmail(
+        to: String, from: String, email: RenderedEmail, maxAttempts: Int, db: PostgresConnection
+    ) throws {
+        let domain = from.split(separator: "@").last.map(String.init) ?? "localhost"
+        let messageID = "<\(RandomToken.uuid4Hex())@\(domain)>"
+        let payload = JSONValue.object(JSONObject([
+            ("to", .string(to)), ("from", .string(from)), ("subject", .string(email.subject)),
+            ("text", .string(email.text)), ("html", .string(email.html)), ("message_id", .string(messageID)),
+            ("date", .integer(String(WallClock.unixSeconds()))),
+        ]))
+        try db.execute(
+            "INSERT INTO jobs (kind, payload, max_attempts) VALUES ($1, $2::jsonb, $3)",
+            Kind.email, String(decoding: payload.serialized(), as: UTF8.self), maxAttempts)
+    }
+
+    /// Cancels the app's webhook attempts not yet started and fails their deliveries.
+    public static func cancelWebhookJobs(appID: Int64, db: PostgresConnection) throws {
+        try db.execute(
+            """
+            WITH cancelled AS (
+                UPDATE jobs SET state = 'cancelled', finished_at = now(), updated_at = now(), last_error = 'app disabled'
+                WHERE kind = 'webhook' AND state = 'queued' AND (payload ->> 'app_id')::bigint = $1
+                RETURNING (payload ->> 'delivery_id')::bigint AS delivery_id
+            )
+            UPDATE deliveries SET status = 'failed', error_class = 'app_disabled', next_attempt_at = NULL,
+                                  date_updated = now()
+            WHERE id IN (SELECT delivery_id FROM cancelled) AND status IN ('queued', 'retrying')
+            """, appID)
+    }
+
+    /// Counts by kind and state, for `/metrics`.
+    public static func counts(db: PostgresConnection) throws -> [(kind: String, state: String, count: Int)] {
+        try db.query("SELECT kind, state, count(*)::bigint FROM jobs GROUP BY kind, state ORDER BY kind, state").map {
+            (try $0.decode(0, as: String.self), try $0.decode(1, as: String.self), try $0.decode(2, as: Int.self))
+        }
+    }
+}

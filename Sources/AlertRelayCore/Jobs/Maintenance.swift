@@ -1,0 +1,95 @@
+import Logging
+import PostgresClient
+
+/// The worker's housekeeping: retention deletes in small batches (each statement its own short transaction, so no
+/// long locks), run by one worker at a time under an advisory lock; and the takeover of stale leases.
+public enum Maintenance {
+    /// Advisory lock key of the retention sweep (any worker may hold it; the others skip the sweep).
+    static let sweepLockKey = 7_214_002
+
+    /// Rows removed by one sweep.
+    public struct SweepResult: Sendable, Equatable {
+        public var requestLog = 0
+        public var jobs = 0
+        public var deliveries = 0
+        /// False when another worker held the sweep lock and this call did nothing.
+        public var ran = false
+
+        public init() {}
+    }
+
+    /// Deletes request-log entries and finished deliveries older than `requestLogRetentionDays`, and finished jobs
+    /// (`done`, `dead`, `cancelled`) older than `jobRetentionDays`, `batchSize` rows per statement. `shouldStop` is
+    /// checked between statements.
+    public static func sweep(
+        config: Config, db: PostgresConnection, batchSize: Int = 1000, shouldStop: () -> Bool = { false }
+    ) throws -> SweepResult {
+        var result = SweepResult()
+        guard try db.query("SELECT pg_try_advisory_lock($1)", sweepLockKey).first?.decode(0, as: Bool.self) == true
+        else { return result }
+        defer { _ = try? db.query("SELECT pg_advisory_unlock($1)", sweepLockKey) }
+        result.ran = true
+
+        func repeatBatches(_ statement: () throws -> Int) throws -> Int {
+            var total = 0
+            while !shouldStop() {
+                let deleted = try statement()
+                total += deleted
+                if deleted < batchSize { break }
+            }
+            return total
+        }
+        let logDays = config.requestLogRetentionDays
+        result.requestLog = try repeatBatches {
+            try db.execute(
+                """
+                DELETE FROM request_log WHERE id IN (
+                    SELECT id FROM request_log WHERE date < now() - make_interval(days => $1) LIMIT $2)
+                """, logDays, batchSize)
+        }
+        result.jobs = try repeatBatches {
+            try db.execute(
+                """
+                DELETE FROM jobs WHERE id IN (
+                    SELECT id FROM jobs
+                    WHERE state IN ('done', 'dead', 'cancelled') AND finished_at < now() - make_interval(days => $1)
+                    LIMIT $2)
+                """, config.jobRetentionDays, batchSize)
+        }
+        // Only finished deliveries: one still queued or retrying has a job that will need it.
+        result.deliveries = try repeatBatches {
+            try db.execute(
+                """
+                DELETE FROM deliveries WHERE id IN (
+                    SELECT id FROM deliveries
+                    WHERE status IN ('delivered', 'failed') AND date_updated < now() - make_interval(days => $1)
+                    LIMIT $2)
+                """, logDays, batchSize)
+        }
+        return result
+    }
+
+    /// Takes over expired job leases and stale inline webhook attempts; returns how many of each.
+    public static func recoverLeases(db: PostgresConnection, logger: Logger) throws -> (jobs: Int, deliveries: Int) {
+        var jobs = 0
+        while true {
+            let (requeued, dead) = try JobQueue.recoverExpiredLeases(limit: 1000, db: db)
+            if requeued + dead > 0 {
+                logger.warning(
+                    "took over jobs whose lease expired", metadata: ["requeued": "\(requeued)", "dead": "\(dead)"])
+            }
+            jobs += requeued + dead
+            if requeued + dead < 1000 { break }
+        }
+        var deliveries = 0
+        while true {
+            let taken = try WebhookJob.recoverStaleDeliveries(limit: 100, db: db)
+            deliveries += taken
+            if taken < 100 { break }
+        }
+        if deliveries > 0 {
+            logger.warning("took over stale inline webhook attempts", metadata: ["deliveries": "\(deliveries)"])
+        }
+        return (jobs, deliveries)
+    }
+}

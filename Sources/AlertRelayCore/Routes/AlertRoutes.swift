@@ -1,0 +1,145 @@
+import AlertRelayLogic
+import HTTPCore
+import HTTPTypes
+
+/// `POST /api/0/organizations/{org}/alerts` and `GET .../alerts/{id}` (API.md "Alerts").
+enum AlertRoutes {
+    static let resource = "event_alert"
+    static let eventType = "event_alert.triggered"
+    /// Extra time beyond the app's timeout before the worker may assume an inline attempt died with its process.
+    static let leaseMarginSeconds = 60
+
+    static func register(_ router: inout Router) {
+        router.add(.post, "/api/0/organizations/{org}/alerts", sendAlert)
+        router.add(.get, "/api/0/organizations/{org}/alerts/{id}", getAlert)
+    }
+
+    /// The validated body of an alert request.
+    struct AlertInput {
+        var appSlug: String
+        var rule: String
+        var event: JSONObject
+        var eventID: String
+        var projectReference: String
+        var groupID: String
+        var additionalKey: String?
+        var additionalPayload: JSONValue?
+
+        init(_ body: JSONBody) throws(APIError) {
+            appSlug = try body.string("sentry_app")
+            rule = try body.string("rule")
+            event = try body.object("event")
+            let eventBody = JSONBody(object: event)
+            guard let id = try Self.field(eventBody, "event_id", { (body: JSONBody) throws(APIError) in try body.optionalString("event_id") }) else {
+                throw JSONBody.missing("event.event_id")
+            }
+            guard id.utf8.count == 32, id.utf8.allSatisfy({ $0.isHexDigit }) else {
+                throw APIError.unprocessable("Field 'event.event_id' must be 32 hexadecimal characters.")
+            }
+            eventID = id.lowercased()
+            switch event["project"] {
+            case .string(let text)?: projectReference = text
+            case .integer(let digits)?: projectReference = digits
+            case .none, .null?: throw JSONBody.missing("event.project")
+            case let other?: throw JSONBody.wrongType("event.project", "a project slug or id", other)
+            }
+            switch event["group_id"] {
+            case .integer(let digits)? where !digits.hasPrefix("-"): groupID = digits
+            case .string(let text)? where !text.isEmpty && text.utf8.allSatisfy({ (48...57).contains($0) }): groupID = text
+            case .none, .null?: throw JSONBody.missing("event.group_id")
+            case let other?:
+                if case .integer = other { throw APIError.unprocessable("Field 'event.group_id' must not be negative.") }
+                throw JSONBody.wrongType("event.group_id", "an integer", other)
+            }
+            additionalKey = try body.optionalString("additional_payload_key")
+            additionalPayload = body.value("additional_payload").flatMap { $0 == .null ? nil : $0 }
+            if additionalKey != nil, additionalPayload == nil { throw JSONBody.missing("additional_payload") }
+            if additionalKey == nil, additionalPayload != nil { throw JSONBody.missing("additional_payload_key") }
+            if let key = additionalKey, key.isEmpty || key == "event" || key == "triggered_rule" {
+                throw APIError.unprocessable("Field 'additional_payload_key' must be a non-empty key other than 'event' and 'triggered_rule'.")
+            }
+            guard !appSlug.isEmpty else { throw APIError.unprocessable("Field 'sentry_app' must not be empty.") }
+        }
+
+        /// Reads a nested field, naming it `event.<name>` in errors.
+        private static func field<T>(_ body: JSONBody, _ name: String, _ read: (JSONBody) throws(APIError) -> T) throws(APIError) -> T {
+            do {
+                return try read(body)
+            } catch {
+                throw APIError(error.status, code: error.code, error.detail.replacingFirst("'\(name)'", with: "'event.\(name)'"))
+            }
+        }
+    }
+
+    static func sendAlert(_ request: Request, _ context: RequestContext) throws -> Response {
+        let organization = try Authenticator.authorize(request, context, organization: context.parameter("org"), scope: .alertsWrite)
+        let input = try AlertInput(JSONBody.parse(request))
+        let queued = Self.prefersAsync(request)
+
+        guard let project = try OrganizationStore.findProject(
+            organizationID: organization.id, reference: input.projectReference, context: context)
+        else {
+            throw APIError.notFound("Project '\(input.projectReference)' does not exist in organization '\(organization.slug)'.",
+                                    code: "unknown_project")
+        }
+        guard let (app, installationUUID) = try AppStore.findForAlert(
+            slug: input.appSlug, organizationID: organization.id, db: context.db),
+            installationUUID != nil || app.organizationID == organization.id || app.status == "published"
+        else {
+            throw APIError.notFound("App '\(input.appSlug)' does not exist.", code: "unknown_app")
+        }
+        guard let installationUUID else {
+            throw APIError.conflict("App '\(app.slug)' is not installed in organization '\(organization.slug)'.",
+                                    code: "not_installed")
+        }
+        guard !app.isDisabled else {
+            throw APIError.conflict(
+                "App '\(app.slug)' is disabled after repeated delivery errors; fix its webhook and enable it again.",
+                code: "app_disabled")
+        }
+
+        let payload = AlertPayload.build(AlertPayloadInput(
+            event: input.event, rule: input.rule, installationUUID: installationUUID, orgSlug: organization.slug,
+            projectSlug: project.slug, projectID: project.id, groupID: input.groupID, eventID: input.eventID,
+            urlPrefix: context.config.urlPrefix, additionalKey: input.additionalKey,
+            additionalPayload: input.additionalPayload))
+        let delivery = try DeliveryStore.insert(
+            DeliveryStore.NewDelivery(
+                organizationID: organization.id, appID: app.id, projectID: project.id, eventType: eventType,
+                resource: resource, requestID: RandomToken.uuid4Hex(), webhookID: "msg_" + RandomToken.uuid4Hex(),
+                payload: String(decoding: payload.serialized(), as: UTF8.self), redeliveryOf: nil),
+            queued: queued, leaseSeconds: app.timeoutMilliseconds / 1000 + leaseMarginSeconds, db: context.db)
+        if queued {
+            return .json(delivery.json, status: .accepted)
+        }
+        let attempted = try DeliveryAttempt.perform(delivery: delivery, app: app, context: context.flow)
+        return .json(attempted.json, status: .created)
+    }
+
+    static func getAlert(_ request: Request, _ context: RequestContext) throws -> Response {
+        let organization = try Authenticator.authorize(request, context, organization: context.parameter("org"), scope: .orgRead)
+        let notFound = APIError.notFound("Alert delivery '\(context.parameter("id"))' does not exist.")
+        guard let id = Int64(context.parameter("id")),
+            let delivery = try DeliveryStore.find(id: id, db: context.db), delivery.organizationID == organization.id
+        else { throw notFound }
+        guard case .object(var object) = delivery.json else { throw notFound }
+        object["attempt_log"] = .array(try DeliveryStore.attemptLog(deliveryID: delivery.id, db: context.db))
+        return .json(.object(object))
+    }
+
+    /// `Prefer: respond-async` (RFC 7240), possibly among other preferences.
+    static func prefersAsync(_ request: Request) -> Bool {
+        request.headers[values: .init("Prefer")!].contains { value in
+            value.split(separator: ",").contains { $0.trimmingWhitespace().lowercased() == "respond-async" }
+        }
+    }
+}
+
+extension String {
+    func replacingFirst(_ target: String, with replacement: String) -> String {
+        guard let range = firstRange(of: target) else { return self }
+        var copy = self
+        copy.replaceSubrange(range, with: replacement)
+        return copy
+    }
+}

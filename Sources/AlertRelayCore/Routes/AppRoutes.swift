@@ -1,0 +1,185 @@
+import AlertRelayLogic
+import HTTPCore
+import HTTPTypes
+import PostgresClient
+
+/// Apps (integrations) and installations (API.md).
+enum AppRoutes {
+    static let statuses = ["internal", "unpublished", "published"]
+    static let maxTimeoutMilliseconds = 30_000
+
+    static func register(_ router: inout Router) {
+        router.add(.post, "/api/0/organizations/{org}/sentry-apps", createApp)
+        router.add(.get, "/api/0/sentry-apps/{app}", getApp)
+        router.add(.put, "/api/0/sentry-apps/{app}", updateApp)
+        router.add(.delete, "/api/0/sentry-apps/{app}", deleteApp)
+        router.add(.post, "/api/0/sentry-apps/{app}/rotate-secret", rotateSecret)
+        router.add(.post, "/api/0/sentry-apps/{app}/installations", install)
+        router.add(.delete, "/api/0/sentry-apps/{app}/installations/{uuid}", uninstall)
+    }
+
+    /// The app named by the `{app}` parameter when the caller's organization owns it (404 otherwise: no leak).
+    static func ownedApp(_ request: Request, _ context: RequestContext, scope: Scope) throws -> (App, Organization) {
+        let slug = context.parameter("app")
+        let notFound = APIError.notFound("App '\(slug)' does not exist.")
+        guard let app = try AppStore.find(slug: slug, db: context.db) else { throw notFound }
+        _ = try Authenticator.authorize(request, context, ownerID: app.organizationID, scope: scope, notFound: notFound)
+        guard let organization = try OrganizationStore.find(id: app.organizationID, context: context) else { throw notFound }
+        return (app, organization)
+    }
+
+    static func createApp(_ request: Request, _ context: RequestContext) throws -> Response {
+        let organization = try Authenticator.authorize(request, context, organization: context.parameter("org"), scope: .orgWrite)
+        let body = try JSONBody.parse(request)
+        let name = try OrganizationRoutes.validName(body.string("name"))
+        let webhookURL = try validWebhookURL(body.string("webhook_url"))
+        let status = try body.optionalString("status") ?? "internal"
+        guard statuses.contains(status) else {
+            throw APIError.unprocessable("Field 'status' must be one of internal, unpublished, published.")
+        }
+        let events = try body.optionalStringArray("events") ?? ["event_alert"]
+        let timeout = try validTimeout(body.optionalInt("timeout_ms") ?? 1000)
+        let givenSlug = try body.optionalString("slug").map(OrganizationRoutes.validSlug)
+        var new = AppStore.NewApp(
+            organizationID: organization.id, slug: givenSlug ?? Slug.make(from: name), name: name, status: status,
+            webhookURL: webhookURL, events: events, timeoutMilliseconds: timeout)
+        // A derived slug that is taken gets a short random suffix; a slug the caller chose is a 409 instead.
+        var attempt = 0
+        while true {
+            do {
+                let app = try AppStore.create(new, db: context.db)
+                try AuditStore.write(
+                    organizationID: organization.id, event: "sentry-app.create",
+                    data: .object(JSONObject([("name", .string(name)), ("slug", .string(app.slug))])),
+                    actor: try context.principal(for: request).actorName, db: context.db)
+                return .json(app.json(organizationSlug: organization.slug, includeSecret: true), status: .created)
+            } catch let error as PostgresError
+                where givenSlug == nil && attempt < 5 && error.isUniqueViolation && error.constraint == "apps_slug_key"
+            {
+                attempt += 1
+                new.slug = String(Slug.make(from: name).prefix(58)) + "-" + String(RandomToken.uuid4Hex().prefix(5))
+            }
+        }
+    }
+
+    static func getApp(_ request: Request, _ context: RequestContext) throws -> Response {
+        let (app, organization) = try ownedApp(request, context, scope: .orgRead)
+        return .json(app.json(organizationSlug: organization.slug))
+    }
+
+    static func updateApp(_ request: Request, _ context: RequestContext) throws -> Response {
+        let (app, organization) = try ownedApp(request, context, scope: .orgWrite)
+        let body = try JSONBody.parse(request)
+        let name = try body.optionalString("name").map { try OrganizationRoutes.validName($0) }
+        let webhookURL = try body.optionalString("webhook_url").map(validWebhookURL)
+        let events = try body.optionalStringArray("events")
+        let timeout = try body.optionalInt("timeout_ms").map(validTimeout)
+        for field in body.object.keys where !["name", "webhook_url", "events", "timeout_ms"].contains(field) {
+            throw APIError.badRequest("Field '\(field)' cannot be updated; updatable: name, webhook_url, events, timeout_ms.",
+                                      code: "unknown_field")
+        }
+        try AppStore.update(id: app.id, name: name, webhookURL: webhookURL, events: events, timeoutMilliseconds: timeout, db: context.db)
+        guard let updated = try AppStore.find(id: app.id, db: context.db) else {
+            throw APIError.notFound("App '\(app.slug)' does not exist.")
+        }
+        return .json(updated.json(organizationSlug: organization.slug))
+    }
+
+    static func deleteApp(_ request: Request, _ context: RequestContext) throws -> Response {
+        let (app, organization) = try ownedApp(request, context, scope: .orgAdmin)
+        try context.db.transaction { db in
+            try AppStore.delete(id: app.id, db: db)
+            try JobStore.cancelWebhookJobs(appID: app.id, db: db)
+            try AuditStore.write(
+                organizationID: organization.id, event: "sentry-app.remove",
+                data: .object(JSONObject([("name", .string(app.name)), ("slug", .string(app.slug))])),
+                actor: try context.principal(for: request).actorName, db: db)
+        }
+        return .noContent()
+    }
+
+    static func rotateSecret(_ request: Request, _ context: RequestContext) throws -> Response {
+        let (app, organization) = try ownedApp(request, context, scope: .orgAdmin)
+        let secret = try context.db.transaction { db in
+            let secret = try AppStore.rotateSecret(id: app.id, graceSeconds: context.config.secretGracePeriodSeconds, db: db)
+            try AuditStore.write(
+                organizationID: organization.id, event: "sentry-app.rotate-secret",
+                data: .object(JSONObject([("slug", .string(app.slug))])),
+                actor: try context.principal(for: request).actorName, db: db)
+            return secret
+        }
+        return .json(.object(JSONObject([
+            ("client_secret", .string(secret)),
+            ("previous_secret_valid_for_seconds", .int(context.config.secretGracePeriodSeconds)),
+        ])))
+    }
+
+    static func install(_ request: Request, _ context: RequestContext) throws -> Response {
+        let slug = context.parameter("app")
+        let body = try JSONBody.parse(request)
+        let target = try Authenticator.authorize(request, context, organization: body.string("organization"), scope: .orgWrite)
+        guard let app = try AppStore.find(slug: slug, db: context.db),
+            app.status == "published" || app.organizationID == target.id
+        else {
+            throw APIError.notFound("App '\(slug)' does not exist.")
+        }
+        let installation = try context.db.transaction { db in
+            let installation = try AppStore.install(appID: app.id, organizationID: target.id, db: db)
+            try AuditStore.write(
+                organizationID: target.id, event: "sentry-app.install",
+                data: .object(JSONObject([("app", .string(app.slug)), ("uuid", .string(installation.uuid))])),
+                actor: try context.principal(for: request).actorName, db: db)
+            return installation
+        }
+        return .json(.object(JSONObject([
+            ("uuid", .string(installation.uuid)), ("app", .string(app.slug)), ("organization", .string(target.slug)),
+            ("status", .string("installed")), ("date_created", .string(installation.dateCreated)),
+        ])), status: .created)
+    }
+
+    static func uninstall(_ request: Request, _ context: RequestContext) throws -> Response {
+        let slug = context.parameter("app")
+        let uuid = context.parameter("uuid")
+        let notFound = APIError.notFound("Installation '\(uuid)' of app '\(slug)' does not exist.")
+        guard isUUID(uuid), let app = try AppStore.find(slug: slug, db: context.db),
+            let organizationID = try AppStore.installationOrganization(appID: app.id, uuid: uuid, db: context.db)
+        else { throw notFound }
+        let principal = try Authenticator.authorize(request, context, ownerID: organizationID, scope: .orgAdmin, notFound: notFound)
+        try context.db.transaction { db in
+            guard try AppStore.uninstall(appID: app.id, uuid: uuid, db: db) else { throw notFound }
+            try AuditStore.write(
+                organizationID: organizationID, event: "sentry-app.uninstall",
+                data: .object(JSONObject([("app", .string(app.slug)), ("uuid", .string(uuid.lowercased()))])),
+                actor: principal.actorName, db: db)
+        }
+        return .noContent()
+    }
+
+    // MARK: Validation
+
+    static func validWebhookURL(_ url: String) throws(APIError) -> String {
+        if let problem = WebhookURLValidator.validate(url) {
+            throw APIError.unprocessable("Field 'webhook_url' is invalid: \(problem)")
+        }
+        return url
+    }
+
+    static func validTimeout(_ milliseconds: Int) throws(APIError) -> Int {
+        guard (1...maxTimeoutMilliseconds).contains(milliseconds) else {
+            throw APIError.unprocessable("Field 'timeout_ms' must be between 1 and \(maxTimeoutMilliseconds).")
+        }
+        return milliseconds
+    }
+
+    static func isUUID(_ text: String) -> Bool {
+        let hex = text.utf8.filter { $0 != UInt8(ascii: "-") }
+        return text.utf8.count == 36 && hex.count == 32 && hex.allSatisfy { $0.isHexDigit }
+    }
+}
+
+extension UInt8 {
+    var isHexDigit: Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(self)
+            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(self)
+    }
+}

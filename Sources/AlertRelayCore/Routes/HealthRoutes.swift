@@ -1,0 +1,116 @@
+import AlertRelayLogic
+import HTTPCore
+import HTTPTypes
+
+/// What owners use to see and fix an integration: request log, redelivery, health view, enable (BEHAVIOUR B7, B9).
+enum HealthRoutes {
+    static func register(_ router: inout Router) {
+        router.add(.get, "/api/0/sentry-apps/{app}/requests", listRequests)
+        router.add(.post, "/api/0/sentry-apps/{app}/requests/{id}/redeliver", redeliver)
+        router.add(.get, "/api/0/sentry-apps/{app}/health", health)
+        router.add(.post, "/api/0/sentry-apps/{app}/enable", enable)
+    }
+
+    static func listRequests(_ request: Request, _ context: RequestContext) throws -> Response {
+        let (app, _) = try AppRoutes.ownedApp(request, context, scope: .orgRead)
+        let query = QueryParameters(request.query)
+        let page = try Page(query: query)
+        var filter = RequestLogStore.Filter()
+        filter.eventType = query["eventType"].flatMap { $0.isEmpty ? nil : $0 }
+        filter.errorsOnly = try parseQueryBool(query["errorsOnly"], name: "errorsOnly") ?? false
+        if let slug = query["organization"], !slug.isEmpty {
+            guard let organization = try OrganizationStore.find(slug: slug, context: context) else {
+                throw APIError.notFound("Organization '\(slug)' does not exist.")
+            }
+            filter.organizationID = organization.id
+        }
+        if let status = query["status"], !status.isEmpty {
+            filter.statusRange = try statusRange(status)
+        }
+        if let since = query["since"], !since.isEmpty {
+            guard isTimestamp(since) else {
+                throw APIError.badRequest("Query parameter 'since' must be an RFC 3339 timestamp like 2026-11-27T00:00:00Z.")
+            }
+            filter.since = since
+        }
+        return page.response(try RequestLogStore.list(appID: app.id, filter: filter, page: page, db: context.db), request: request)
+    }
+
+    /// `2xx`, `4xx`, ... a class; `404` an exact code; `0` no response.
+    static func statusRange(_ text: String) throws(APIError) -> (low: Int, high: Int) {
+        let lowered = text.lowercased()
+        if lowered.count == 3, lowered.hasSuffix("xx"), let digit = Int(String(lowered.prefix(1))), (1...5).contains(digit) {
+            return (digit * 100, digit * 100 + 99)
+        }
+        if let code = Int(text), code == 0 || (100...599).contains(code) { return (code, code) }
+        throw APIError.badRequest("Query parameter 'status' must be a class like 5xx, an HTTP status like 404, or 0.")
+    }
+
+    static func isTimestamp(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 10, bytes.count <= 40 else { return false }
+        let digit = { (index: Int) in (48...57).contains(bytes[index]) }
+        return digit(0) && digit(1) && digit(2) && digit(3) && bytes[4] == UInt8(ascii: "-") && digit(5) && digit(6)
+            && bytes[7] == UInt8(ascii: "-") && digit(8) && digit(9)
+            && bytes.allSatisfy { $0.isASCIIAlphanumeric || ":.+-".utf8.contains($0) }
+    }
+
+    static func redeliver(_ request: Request, _ context: RequestContext) throws -> Response {
+        let (app, _) = try AppRoutes.ownedApp(request, context, scope: .orgWrite)
+        let notFound = APIError.notFound("Request '\(context.parameter("id"))' does not exist in the log of app '\(app.slug)'.")
+        guard let logID = Int64(context.parameter("id")),
+            let deliveryID = try RequestLogStore.deliveryID(logID: logID, appID: app.id, db: context.db)
+        else { throw notFound }
+        guard let deliveryID, let original = try DeliveryStore.find(id: deliveryID, db: context.db) else {
+            throw APIError(.gone, code: "delivery_expired", "The delivery of this request is past its retention and cannot be redelivered.")
+        }
+        guard !app.isDisabled else {
+            throw APIError.conflict("App '\(app.slug)' is disabled; enable it before redelivering.", code: "app_disabled")
+        }
+        let queued = AlertRoutes.prefersAsync(request)
+        // The same message again: same body and webhook-id, so receivers that already processed it can tell.
+        let delivery = try DeliveryStore.insert(
+            DeliveryStore.NewDelivery(
+                organizationID: original.organizationID, appID: app.id, projectID: original.projectID,
+                eventType: original.eventType, resource: original.resource, requestID: RandomToken.uuid4Hex(),
+                webhookID: original.webhookID, payload: original.payload, redeliveryOf: original.id),
+            queued: queued, leaseSeconds: app.timeoutMilliseconds / 1000 + AlertRoutes.leaseMarginSeconds, db: context.db)
+        if queued { return .json(delivery.json, status: .accepted) }
+        return .json(try DeliveryAttempt.perform(delivery: delivery, app: app, context: context.flow).json, status: .created)
+    }
+
+    static func health(_ request: Request, _ context: RequestContext) throws -> Response {
+        let (app, owner) = try AppRoutes.ownedApp(request, context, scope: .orgRead)
+        var organization = owner
+        if let slug = QueryParameters(request.query)["organization"], !slug.isEmpty, slug != owner.slug {
+            guard let other = try OrganizationStore.find(slug: slug, context: context) else {
+                throw APIError.notFound("Organization '\(slug)' does not exist.")
+            }
+            organization = other
+        }
+        let today = UTCDay(unixSeconds: WallClock.unixSeconds())
+        let rows = try RequestLogStore.healthDays(appID: app.id, organizationID: organization.id, today: today, db: context.db)
+        let verdict = BrokenRule.evaluate(rows, today: today, timeoutThreshold: context.config.brokenTimeoutThreshold)
+        let days = BrokenRule.window(rows, today: today).map { day in
+            JSONValue.object(JSONObject([
+                ("date", .string(day.day.description)), ("success", .int(day.success)), ("error", .int(day.error)),
+                ("timeout", .int(day.timeout)), ("fatal", .int(day.fatal)),
+            ]))
+        }
+        return .json(.object(JSONObject([
+            ("app", .string(app.slug)), ("organization", .string(organization.slug)),
+            ("state", .string(app.isDisabled ? "disabled" : "active")), ("disabled_at", .optionalString(app.disabledAt)),
+            ("disabled_reason", .optionalString(app.disabledReason)), ("broken", .bool(verdict.isBroken)),
+            ("reason", .optionalString(verdict.reason)), ("days", .array(days)),
+        ])))
+    }
+
+    static func enable(_ request: Request, _ context: RequestContext) throws -> Response {
+        let (app, organization) = try AppRoutes.ownedApp(request, context, scope: .orgAdmin)
+        try DisableFlow.enable(app: app, actor: try context.principal(for: request).actorName, db: context.db)
+        guard let enabled = try AppStore.find(id: app.id, db: context.db) else {
+            throw APIError.notFound("App '\(app.slug)' does not exist.")
+        }
+        return .json(enabled.json(organizationSlug: organization.slug))
+    }
+}

@@ -1,0 +1,168 @@
+import AlertRelayLogic
+import PostgresClient
+
+/// An integration: where its webhooks go and how they are signed.
+public struct App: Sendable, Equatable {
+    public var id: Int64
+    public var uuid: String
+    public var organizationID: Int64
+    public var slug: String
+    public var name: String
+    public var status: String
+    public var webhookURL: String
+    public var events: [String]
+    public var timeoutMilliseconds: Int
+    public var clientSecret: String
+    /// The secret before the last rotation, while its grace period lasts.
+    public var previousSecret: String?
+    public var disabledAt: String?
+    public var disabledReason: String?
+    public var dateCreated: String
+
+    public var isDisabled: Bool { disabledAt != nil }
+    public var isInternal: Bool { status == "internal" }
+
+    /// The app as its owners see it; the secret only when `includeSecret`.
+    func json(organizationSlug: String, includeSecret: Bool = false) -> JSONValue {
+        var object = JSONObject([
+            ("id", .int64(id)), ("uuid", .string(uuid)), ("slug", .string(slug)), ("name", .string(name)),
+            ("status", .string(status)), ("organization", .string(organizationSlug)), ("webhook_url", .string(webhookURL)),
+            ("events", .array(events.map(JSONValue.string))), ("timeout_ms", .int(timeoutMilliseconds)),
+            ("is_disabled", .bool(isDisabled)), ("disabled_at", .optionalString(disabledAt)),
+            ("disabled_reason", .optionalString(disabledReason)), ("date_created", .string(dateCreated)),
+        ])
+        if includeSecret { object["client_secret"] = .string(clientSecret) }
+        return .object(object)
+    }
+}
+
+/// SQL for apps and installations.
+public enum AppStore {
+    static func app(_ row: PostgresRow) throws -> App {
+        App(
+            id: try row.decode(0, as: Int64.self), uuid: try row.decode(1, as: String.self),
+            organizationID: try row.decode(2, as: Int64.self), slug: try row.decode(3, as: String.self),
+            name: try row.decode(4, as: String.self), status: try row.decode(5, as: String.self),
+            webhookURL: try row.decode(6, as: String.self), events: try row.decode(7, as: [String].self),
+            timeoutMilliseconds: try row.decode(8, as: Int.self), clientSecret: try row.decode(9, as: String.self),
+            previousSecret: try row.decode(10, as: String?.self), disabledAt: try row.decode(11, as: String?.self),
+            disabledReason: try row.decode(12, as: String?.self), dateCreated: try row.decode(13, as: String.self))
+    }
+
+    public static func find(slug: String, db: PostgresConnection) throws -> App? {
+        let rows = try db.query(
+            """
+            SELECT a.id, a.uuid::text, a.organization_id, a.slug, a.name, a.status, a.webhook_url, a.events, a.timeout_ms,
+                   a.client_secret, CASE WHEN a.previous_secret_expires_at > now() THEN a.previous_secret END,
+                   rfc3339(a.disabled_at), a.disabled_reason, rfc3339(a.date_created)
+            FROM apps a WHERE a.slug = $1
+            """, slug)
+        return try rows.first.map(app)
+    }
+
+    public static func find(id: Int64, db: PostgresConnection) throws -> App? {
+        let rows = try db.query(
+            """
+            SELECT a.id, a.uuid::text, a.organization_id, a.slug, a.name, a.status, a.webhook_url, a.events, a.timeout_ms,
+                   a.client_secret, CASE WHEN a.previous_secret_expires_at > now() THEN a.previous_secret END,
+                   rfc3339(a.disabled_at), a.disabled_reason, rfc3339(a.date_created)
+            FROM apps a WHERE a.id = $1
+            """, id)
+        return try rows.first.map(app)
+    }
+
+    /// The app by slug and the uuid of its installation in organization `organizationID`, if installed.
+    public static func findForAlert(slug: String, organizationID: Int64, db: PostgresConnection) throws -> (App, installationUUID: String?)? {
+        let rows = try db.query(
+            """
+            SELECT a.id, a.uuid::text, a.organization_id, a.slug, a.name, a.status, a.webhook_url, a.events, a.timeout_ms,
+                   a.client_secret, CASE WHEN a.previous_secret_expires_at > now() THEN a.previous_secret END,
+                   rfc3339(a.disabled_at), a.disabled_reason, rfc3339(a.date_created), i.uuid::text
+            FROM apps a LEFT JOIN installations i ON i.app_id = a.id AND i.organization_id = $2
+            WHERE a.slug = $1
+            """, slug, organizationID)
+        guard let row = rows.first else { return nil }
+        return (try app(row), try row.decode(14, as: String?.self))
+    }
+
+    public struct NewApp: Sendable {
+        public var organizationID: Int64
+        public var slug: String
+        public var name: String
+        public var status: String
+        public var webhookURL: String
+        public var events: [String]
+        public var timeoutMilliseconds: Int
+    }
+
+    /// Inserts the app; an `internal` app is installed in its own organization in the same transaction.
+    public static func create(_ new: NewApp, db: PostgresConnection) throws -> App {
+        try db.transaction { db in
+            let rows = try db.query(
+                """
+                INSERT INTO apps (uuid, organization_id, slug, name, status, webhook_url, events, timeout_ms, client_secret)
+                VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9)
+                RETURNING id
+                """, RandomToken.uuid4(), new.organizationID, new.slug, new.name, new.status, new.webhookURL, new.events,
+                new.timeoutMilliseconds, RandomToken.make(prefix: "", bytes: 32))
+            let id = try rows[0].decode(0, as: Int64.self)
+            if new.status == "internal" {
+                try db.execute(
+                    "INSERT INTO installations (uuid, app_id, organization_id) VALUES ($1::uuid, $2, $3)",
+                    RandomToken.uuid4(), id, new.organizationID)
+            }
+            guard let created = try find(id: id, db: db) else {
+                throw APIError(.internalServerError, code: "internal_error", "The app vanished while being created.")
+            }
+            return created
+        }
+    }
+
+    public static func update(
+        id: Int64, name: String?, webhookURL: String?, events: [String]?, timeoutMilliseconds: Int?, db: PostgresConnection
+    ) throws {
+        try db.execute(
+            """
+            UPDATE apps SET name = coalesce($2, name), webhook_url = coalesce($3, webhook_url),
+                            events = coalesce($4, events), timeout_ms = coalesce($5, timeout_ms), date_updated = now()
+            WHERE id = $1
+            """, id, name, webhookURL, events, timeoutMilliseconds)
+    }
+
+    public static func delete(id: Int64, db: PostgresConnection) throws {
+        try db.execute("DELETE FROM apps WHERE id = $1", id)
+    }
+
+    /// A new secret at once; the old one keeps signing `webhook-signature` for `graceSeconds`.
+    public static func rotateSecret(id: Int64, graceSeconds: Int, db: PostgresConnection) throws -> String {
+        let secret = RandomToken.make(prefix: "", bytes: 32)
+        try db.execute(
+            """
+            UPDATE apps SET previous_secret = client_secret,
+                            previous_secret_expires_at = now() + make_interval(secs => $3),
+                            client_secret = $2, date_updated = now()
+            WHERE id = $1
+            """, id, secret, graceSeconds)
+        return secret
+    }
+
+    public static func install(appID: Int64, organizationID: Int64, db: PostgresConnection) throws -> (uuid: String, dateCreated: String) {
+        let rows = try db.query(
+            """
+            INSERT INTO installations (uuid, app_id, organization_id) VALUES ($1::uuid, $2, $3)
+            RETURNING uuid::text, rfc3339(date_created)
+            """, RandomToken.uuid4(), appID, organizationID)
+        return (try rows[0].decode(0, as: String.self), try rows[0].decode(1, as: String.self))
+    }
+
+    /// The organization of an installation of the app, if it exists.
+    public static func installationOrganization(appID: Int64, uuid: String, db: PostgresConnection) throws -> Int64? {
+        let rows = try db.query(
+            "SELECT organization_id FROM installations WHERE app_id = $1 AND uuid::text = lower($2)", appID, uuid)
+        return try rows.first?.decode(0, as: Int64.self)
+    }
+
+    public static func uninstall(appID: Int64, uuid: String, db: PostgresConnection) throws -> Bool {
+        try db.execute("DELETE FROM installations WHERE app_id = $1 AND uuid::text = lower($2)", appID, uuid) > 0
+    }
+}

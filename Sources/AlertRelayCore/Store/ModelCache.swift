@@ -1,0 +1,81 @@
+import Synchronization
+
+/// The model cache of BEHAVIOUR A7: organizations (by id and slug) and projects (by id and by organization + slug)
+/// with a TTL. Saving an object in this process rewrites its entry; deleting removes it. Other processes see a change
+/// within the TTL.
+public final class ModelCache: Sendable {
+    enum Key: Hashable, Sendable {
+        case organizationID(Int64)
+        case organizationSlug(String)
+        case projectID(Int64)
+        case projectSlug(organizationID: Int64, slug: String)
+    }
+
+    enum Value: Sendable {
+        case organization(Organization)
+        case project(Project)
+    }
+
+    private struct Entry: Sendable {
+        let value: Value
+        let expires: Int64
+    }
+
+    private let ttlNanoseconds: Int64
+    private let entries = Mutex<[Key: Entry]>([:])
+    private let counters = Mutex<(hits: Int, misses: Int)>((0, 0))
+    /// The most entries kept; beyond it the cache is cleared (cheap, and bounded memory).
+    private let capacity = 100_000
+
+    public init(ttlSeconds: Int) {
+        ttlNanoseconds = Int64(ttlSeconds) * 1_000_000_000
+    }
+
+    public var stats: (hits: Int, misses: Int) { counters.withLock { $0 } }
+
+    func organization(_ key: Key) -> Organization? {
+        if case .organization(let organization)? = lookup(key) { return organization }
+        return nil
+    }
+
+    func project(_ key: Key) -> Project? {
+        if case .project(let project)? = lookup(key) { return project }
+        return nil
+    }
+
+    func store(_ organization: Organization) {
+        insert(.organization(organization), keys: [.organizationID(organization.id), .organizationSlug(organization.slug)])
+    }
+
+    func store(_ project: Project) {
+        insert(.project(project), keys: [.projectID(project.id), .projectSlug(organizationID: project.organizationID, slug: project.slug)])
+    }
+
+    func remove(_ keys: [Key]) {
+        entries.withLock { table in for key in keys { table[key] = nil } }
+    }
+
+    private func lookup(_ key: Key) -> Value? {
+        guard ttlNanoseconds > 0 else { return nil }
+        let now = MonotonicClock.nanoseconds()
+        let value: Value? = entries.withLock { table in
+            guard let entry = table[key] else { return nil }
+            if entry.expires < now {
+                table[key] = nil
+                return nil
+            }
+            return entry.value
+        }
+        counters.withLock { value == nil ? ($0.misses += 1) : ($0.hits += 1) }
+        return value
+    }
+
+    private func insert(_ value: Value, keys: [Key]) {
+        guard ttlNanoseconds > 0 else { return }
+        let entry = Entry(value: value, expires: MonotonicClock.nanoseconds() + ttlNanoseconds)
+        entries.withLock { table in
+            if table.count >= capacity { table.removeAll(keepingCapacity: true) }
+            for key in keys { table[key] = entry }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import AlertRelayCore
+import ArgumentParser
+import FastCGIServer
+import FoundationEssentials
+import HTTPCore
+import Logging
+import PostgresClient
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct AlertRelayFCGI: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alert-relay-fcgi",
+        abstract: "The alert-relay FastCGI responder (run it behind nginx).",
+        discussion: "Configuration comes from the environment; see the README's configuration table.",
+        subcommands: [Serve.self, Migrate.self],
+        defaultSubcommand: Serve.self)
+}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve FastCGI requests until SIGTERM or SIGINT.")
+
+    @Option(help: "Unix socket path to listen on (the default when --bind is not given).")
+    var socket: String?
+
+    @Option(help: "TCP address to listen on instead, HOST:PORT.")
+    var bind: String?
+
+    @Option(help: "Worker threads; each owns one database connection.")
+    var threads: Int = 16
+
+    func validate() throws {
+        guard (1...512).contains(threads) else { throw ValidationError("--threads must be between 1 and 512") }
+        if socket != nil, bind != nil { throw ValidationError("give --socket or --bind, not both") }
+    }
+
+    func run() throws {
+        let logger = bootstrapLogging(label: "alert-relay-fcgi")
+        let config = try loadConfig(logger: logger)
+        let listen: ListenAddress
+        if let bind {
+            listen = try ListenAddress.parse(bind: bind)
+        } else {
+            listen = .unixSocket(path: socket ?? ".data/run/fcgi.sock", mode: 0o666)
+        }
+        let app = Application(config: config, logger: logger)
+        let server = FastCGIServer(
+            configuration: FastCGIServerConfiguration(listen: listen, threads: threads, maxBodyBytes: config.maxBodyBytes),
+            logger: logger)
+        logger.info("responder starting", metadata: ["threads": "\(threads)", "listen": "\(listen)"])
+        try server.run { _ in ResponderHandler(app: app, services: ThreadServices(databaseURL: config.databaseURL)) }
+        logger.info("responder stopped")
+    }
+}
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply the SQL migrations in order (idempotent).")
+
+    @Option(help: "Directory holding the NNN_name.sql files.")
+    var directory: String = "sql"
+
+    func run() throws {
+        let logger = bootstrapLogging(label: "alert-relay-migrate")
+        let config = try loadConfig(logger: logger)
+        let db = PostgresConnection(conninfo: config.databaseURL)
+        let applied = try Migrator.migrate(directory: directory, db: db, logger: logger)
+        logger.info("migrations complete", metadata: ["applied": "\(applied.count)"])
+    }
+}
+
+/// One per FastCGI thread, created on that thread.
+final class ResponderHandler: RequestHandler {
+    let app: Application
+    let services: ThreadServices
+
+    init(app: Application, services: ThreadServices) {
+        self.app = app
+        self.services = services
+    }
+
+    func handle(_ request: Request) -> Response {
+        app.metrics.recordRequest()
+        return app.respond(to: request, services: services)
+    }
+}
+
+func bootstrapLogging(label: String) -> Logger {
+    let level = ProcessInfo.processInfo.environment["ALERT_RELAY_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
+    }
+    return Logger(label: label)
+}
+
+func loadConfig(logger: Logger) throws -> Config {
+    do {
+        return try Config(environment: ProcessInfo.processInfo.environment)
+    } catch {
+        logger.critical("invalid configuration", metadata: ["error": "\(error)"])
+        throw ValidationError("invalid configuration: \(error)")
+    }
+}

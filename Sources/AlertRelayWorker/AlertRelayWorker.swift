@@ -1,0 +1,116 @@
+import AlertRelayCore
+import ArgumentParser
+import FoundationEssentials
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct AlertRelayWorker: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alert-relay-worker",
+        abstract: "The alert-relay worker: drains the job table (e-mail, webhook retries) and keeps the tables tidy.",
+        discussion: """
+            Configuration comes from the environment (see the README's configuration table). SIGTERM or SIGINT: \
+            stop claiming, give back claimed jobs not yet started, finish the running ones and exit 0; a second \
+            signal, or --shutdown-timeout passing, exits 1 at once (unfinished jobs run again when their lease \
+            expires).
+            """)
+
+    @Option(help: "Sender threads; each owns one database connection (default: ALERT_RELAY_WORKER_CONCURRENCY or 4).")
+    var concurrency: Int?
+
+    @Option(help: "Most jobs claimed by one statement.")
+    var batchSize: Int = 100
+
+    @Flag(help: "Exit once no job is due and none is running (benchmarks and tests).")
+    var drainAndExit = false
+
+    @Option(help: "Seconds to wait for running jobs after SIGTERM before exiting anyway.")
+    var shutdownTimeout: Int = 60
+
+    func validate() throws {
+        if let concurrency, !(1...256).contains(concurrency) {
+            throw ValidationError("--concurrency must be between 1 and 256")
+        }
+        guard (1...10_000).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 10000") }
+        guard (1...3600).contains(shutdownTimeout) else {
+            throw ValidationError("--shutdown-timeout must be between 1 and 3600")
+        }
+    }
+
+    func run() throws {
+        let logger = bootstrapLogging(label: "alert-relay-worker")
+        let config = try loadConfig(logger: logger)
+        // Before any thread exists, so every thread inherits the mask and only sigtimedwait below sees the signals.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        signal(SIGPIPE, SIG_IGN)
+
+        let options = WorkerOptions(
+            concurrency: concurrency ?? config.workerConcurrency, batchSize: batchSize, drainAndExit: drainAndExit)
+        let runtime = WorkerRuntime(config: config, options: options, logger: logger)
+        try runtime.start()
+
+        var pause = timespec(tv_sec: 0, tv_nsec: 250_000_000)
+        var stopSignal: Int32 = 0
+        while !runtime.isFinished {
+            let received = sigtimedwait(&signals, nil, &pause)
+            if received > 0 {
+                stopSignal = received
+                break
+            }
+        }
+        if stopSignal != 0 {
+            logger.info("stopping: finishing running jobs", metadata: ["signal": "\(stopSignal)"])
+            runtime.requestStop()
+            let deadline = Int64(shutdownTimeout) * 4
+            var waited: Int64 = 0
+            while !runtime.waitUntilFinished(milliseconds: 0) {
+                if sigtimedwait(&signals, nil, &pause) > 0 {
+                    logger.error("second signal: exiting without waiting for running jobs")
+                    throw ExitCode(1)
+                }
+                waited += 1
+                if waited >= deadline {
+                    logger.error("running jobs did not finish in time; exiting", metadata: ["timeout_s": "\(shutdownTimeout)"])
+                    throw ExitCode(1)
+                }
+            }
+        }
+        let statistics = runtime.statistics
+        var metadata: Logger.Metadata = [
+            "done": "\(statistics.done)", "retried": "\(statistics.retried)", "dead": "\(statistics.dead)",
+            "released": "\(statistics.released)",
+        ]
+        if let seconds = runtime.secondsSinceFirstClaim, seconds > 0 {
+            metadata["seconds"] = "\((seconds * 1000).rounded() / 1000)"
+            metadata["jobs_per_s"] = "\(Int((Double(statistics.done + statistics.retried + statistics.dead) / seconds).rounded()))"
+        }
+        logger.info("worker stopped", metadata: metadata)
+    }
+}
+
+func bootstrapLogging(label: String) -> Logger {
+    let level = ProcessInfo.processInfo.environment["ALERT_RELAY_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
+    }
+    return Logger(label: label)
+}
+
+func loadConfig(logger: Logger) throws -> Config {
+    do {
+        return try Config(environment: ProcessInfo.processInfo.environment)
+    } catch {
+        logger.critical("invalid configuration", metadata: ["error": "\(error)"])
+        throw ValidationError("invalid configuration: \(error)")
+    }
+}

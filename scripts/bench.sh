@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Benchmarks of the release build through nginx, on loopback:
+#
+#   scripts/bench.sh
+#
+# Starts, on free ports under a temp folder (<repo>/.data/bench-<pid>, removed at exit):
+# PostgreSQL (database alertrelay_bench, migrated), the responder, the worker, nginx in front
+# of the responder, and a second nginx on 127.0.0.2 that answers 204 to anything (a webhook
+# receiver that costs next to nothing; its URL is in $BENCH_RECEIVER_URL). Then runs wrk
+# against each path and prints requests/s, p50 and p99, and the responder's peak RSS.
+#
+# Environment:
+#   BENCH_DURATION (10s), BENCH_CONNECTIONS (32), BENCH_THREADS (2)  wrk settings
+#   ALERT_RELAY_THREADS (16)  responder threads
+set -euo pipefail
+umask 022
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$AR_REPO"
+
+bench_duration=${BENCH_DURATION:-10s}
+bench_connections=${BENCH_CONNECTIONS:-32}
+bench_threads=${BENCH_THREADS:-2}
+responder_threads=${ALERT_RELAY_THREADS:-16}
+
+# Results, one line each, printed again at the end.
+bench_results=()
+
+# bench_wrk NAME URL [WRK_ARGS...] — run wrk against URL, print and record req/s, p50, p99
+# and the number of non-2xx/3xx responses and socket errors.
+bench_wrk() {
+    local name=$1 url=$2
+    shift 2
+    local out line
+    ar_log "wrk: $name ($url, $bench_duration, -c$bench_connections)"
+    out=$(wrk -t"$bench_threads" -c"$bench_connections" -d"$bench_duration" --latency "$@" "$url") ||
+        ar_die "wrk failed for $name"
+    line=$(awk -v name="$name" '
+        /Requests\/sec:/ { rps = $2 }
+        /^ +50%/ { p50 = $2 }
+        /^ +99%/ { p99 = $2 }
+        /Non-2xx or 3xx responses:/ { bad = $NF }
+        /Socket errors:/ { errors = $0; sub(/^ *Socket errors: */, "", errors) }
+        END {
+            printf "%-28s %12s req/s   p50 %9s   p99 %9s   non-2xx %s%s\n", name, rps, p50, p99,
+                (bad == "" ? 0 : bad), (errors == "" ? "" : "   socket errors: " errors)
+        }' <<<"$out")
+    printf '%s\n' "$line"
+    bench_results+=("$line")
+}
+
+# bench_peak_rss PID — peak resident set size (VmHWM) of PID, e.g. "41.2 MiB".
+bench_peak_rss() {
+    awk '/^VmHWM:/ { printf "%.1f MiB\n", $2 / 1024 }' "/proc/$1/status"
+}
+
+ar_install_packages
+command -v wrk >/dev/null 2>&1 || ar_die "wrk is not installed (apt-get install wrk)"
+
+ar_log "building (swift build -c release)"
+swift build -c release
+bin_dir=$(swift build -c release --show-bin-path)
+
+ar_setup_traps signal
+
+# --- temp folder and PostgreSQL -----------------------------------------------------------
+ar_mkdir_shared "$AR_REPO/.data"
+tmp_wanted=$AR_REPO/.data/bench-$$
+AR_CLEANUP_PATHS+=("$tmp_wanted")
+tmp=
+ar_service_dir tmp "$tmp_wanted"
+ar_mkdir_shared "$tmp/log" "$tmp/run" "$tmp/nginx" "$tmp/receiver"
+log=$tmp/log
+
+pg_port=$(ar_free_port 127.0.0.1)
+ar_pg_init "$tmp/pg" "$pg_port"
+ar_pg_start "$tmp/pg" "$pg_port" "$log/postgresql.log"
+ar_pg_createdb alertrelay_bench
+DATABASE_URL=$(ar_pg_conninfo alertrelay_bench)
+export DATABASE_URL
+"$bin_dir/alert-relay-fcgi" migrate >>"$log/migrate.log" 2>&1 || {
+    cat "$log/migrate.log" >&2
+    ar_die "alert-relay-fcgi migrate failed"
+}
+
+# --- the 204 receiver on 127.0.0.2 ----------------------------------------------------------
+receiver_port=$(ar_free_port 127.0.0.2)
+ar_nginx_render nginx/bench-receiver.conf.template "$tmp/receiver/nginx.conf" \
+    PREFIX="$tmp/receiver" PORT="$receiver_port"
+ar_nginx_start "$tmp/receiver/nginx.conf" "$tmp/receiver"
+export BENCH_RECEIVER_URL=http://127.0.0.2:$receiver_port
+
+# --- responder, worker, nginx -------------------------------------------------------------
+nginx_port=$(ar_free_port 127.0.0.1)
+base_url=http://127.0.0.1:$nginx_port
+ALERT_RELAY_ADMIN_TOKEN=$(ar_random_token)
+export ALERT_RELAY_ADMIN_TOKEN
+export ALERT_RELAY_ALLOW_TARGETS=127.0.0.2/32
+export ALERT_RELAY_URL_PREFIX=$base_url
+export ALERT_RELAY_MAIL_TRANSPORT=log
+export ALERT_RELAY_MAX_BODY_BYTES=1048576
+
+socket=$tmp/run/fcgi.sock
+ar_spawn responder "$log/responder.log" \
+    "$bin_dir/alert-relay-fcgi" --socket "$socket" --threads "$responder_threads"
+responder_pid=$AR_LAST_PID
+ar_wait_until "responder socket" 30 "$responder_pid" test -S "$socket"
+
+ar_spawn worker "$log/worker.log" "$bin_dir/alert-relay-worker" --concurrency 4
+
+ar_nginx_render nginx/alert-relay.conf.template "$tmp/nginx/nginx.conf" \
+    PREFIX="$tmp/nginx" PORT="$nginx_port" SOCKET="$socket" \
+    MAX_BODY="$ALERT_RELAY_MAX_BODY_BYTES" ACCESS_LOG=off
+ar_nginx_start "$tmp/nginx/nginx.conf" "$tmp/nginx"
+ar_wait_until "GET $base_url/healthz" 30 "$responder_pid" ar_http_ok "$base_url/healthz"
+
+# --- measurements -------------------------------------------------------------------------
+ar_log "responder: $responder_threads threads; RSS before load: $(bench_peak_rss "$responder_pid")"
+
+# nginx alone (return 200): the ceiling of this machine.
+bench_wrk nginx-ping "$base_url/_nginx_ping"
+# One FastCGI round trip plus one database query.
+bench_wrk healthz "$base_url/healthz"
+
+printf '\nResults (wrk -t%s -c%s -d%s)\n' "$bench_threads" "$bench_connections" "$bench_duration"
+printf '%s\n' "${bench_results[@]}"
+printf 'responder peak RSS: %s\n' "$(bench_peak_rss "$responder_pid")"

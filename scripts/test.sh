@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# Build and run the whole test suite against real services:
+#
+#   scripts/test.sh                     # everything
+#   scripts/test.sh --filter Webhook    # extra arguments go to `swift test`
+#
+# Starts, on free loopback ports under a temp folder (<repo>/.data/test-<pid>, removed at
+# exit): PostgreSQL (database alertrelay_test, migrated), the recording receiver on
+# 127.0.0.2, the canary, the SMTP sink, the responder, the worker and nginx; exports the
+# variables of TEST_ENV.md and runs `swift test`. Exits with swift test's status.
+# CI is passed through as given (CI=true turns skips into failures in the tests).
+set -euo pipefail
+umask 022
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$AR_REPO"
+
+ar_install_packages
+
+ar_log "building (swift build --build-tests)"
+swift build --build-tests
+bin_dir=$(swift build --show-bin-path)
+for exe in alert-relay-fcgi alert-relay-worker; do
+    [[ -x $bin_dir/$exe ]] || ar_die "$bin_dir/$exe was not built"
+done
+
+ar_setup_traps signal
+
+# --- temp folder --------------------------------------------------------------------------
+ar_mkdir_shared "$AR_REPO/.data"
+tmp_wanted=$AR_REPO/.data/test-$$
+AR_CLEANUP_PATHS+=("$tmp_wanted")
+tmp=
+ar_service_dir tmp "$tmp_wanted"
+ar_mkdir_shared "$tmp/log" "$tmp/run" "$tmp/nginx" "$tmp/mailbox" "$tmp/bin"
+log=$tmp/log
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+pg_port=$(ar_free_port 127.0.0.1)
+ar_pg_init "$tmp/pg" "$pg_port"
+ar_pg_start "$tmp/pg" "$pg_port" "$log/postgresql.log"
+ar_pg_createdb alertrelay_test
+DATABASE_URL=$(ar_pg_conninfo alertrelay_test)
+export DATABASE_URL
+
+# Scripts the tests call to restart / stop / start this PostgreSQL.
+pg_bin=$(ar_pg_bin)
+pg_ctl_cmd=("$pg_bin/pg_ctl" -D "$tmp/pg/pgdata" -l "$log/postgresql.log" -w -t 60)
+pg_status_cmd=("$pg_bin/pg_ctl" -D "$tmp/pg/pgdata")
+if ar_is_root; then
+    pg_ctl_cmd=("$(ar_sbin runuser)" -u postgres -- "${pg_ctl_cmd[@]}")
+    pg_status_cmd=("$(ar_sbin runuser)" -u postgres -- "${pg_status_cmd[@]}")
+fi
+# write_script FILE GUARD COMMAND... — an executable script that runs COMMAND, or does
+# nothing when GUARD (`running` or `stopped`) already holds, so start and stop can be
+# called twice.
+write_script() {
+    local file=$1 guard=$2 status
+    shift 2
+    printf -v status '%q ' "${pg_status_cmd[@]}"
+    {
+        echo '#!/usr/bin/env bash'
+        echo 'set -euo pipefail'
+        echo 'cd /'
+        case $guard in
+        running) echo "if ${status}status >/dev/null 2>&1; then exit 0; fi" ;;
+        stopped) echo "if ! ${status}status >/dev/null 2>&1; then exit 0; fi" ;;
+        esac
+        printf '%q ' "$@"
+        echo
+    } >"$file"
+    chmod 0755 "$file"
+}
+write_script "$tmp/bin/pg-restart" - "${pg_ctl_cmd[@]}" -m fast restart
+write_script "$tmp/bin/pg-stop" stopped "${pg_ctl_cmd[@]}" -m fast stop
+write_script "$tmp/bin/pg-start" running "${pg_ctl_cmd[@]}" start
+
+ar_log "applying migrations"
+"$bin_dir/alert-relay-fcgi" migrate >>"$log/migrate.log" 2>&1 || {
+    cat "$log/migrate.log" >&2
+    ar_die "alert-relay-fcgi migrate failed"
+}
+
+# --- Python helpers: receiver, canary, SMTP sink -------------------------------------------
+ar_venv "$AR_REPO/.data/venv"
+python=$AR_PYTHON
+
+ar_spawn receiver "$log/receiver.log" \
+    "$python" scripts/receiver.py --host 127.0.0.2 --port 0 --port-file "$tmp/receiver.port"
+ar_wait_until "receiver" 30 "$AR_LAST_PID" test -s "$tmp/receiver.port"
+receiver_port=$(<"$tmp/receiver.port")
+
+canary_port=$(ar_free_port 127.0.0.1)
+ar_spawn canary "$log/canary.log" \
+    "$python" scripts/canary.py --port "$canary_port" --log "$tmp/canary-hits.log"
+# Checked through /proc, not by connecting: the canary must never see a connection.
+ar_wait_until "canary" 30 "$AR_LAST_PID" ar_port_listening "$canary_port"
+
+# The SMTP sink is started and stopped by these scripts (the tests call them too); it keeps
+# its port across restarts. The pid file lets the cleanup stop whichever instance runs.
+smtp_port=$(ar_free_port 127.0.0.1)
+{
+    echo '#!/usr/bin/env bash'
+    echo '# Start the SMTP sink (scripts/smtp_sink.py) in the background; wait until it listens.'
+    echo 'set -euo pipefail'
+    printf 'pid_file=%q\nport_file=%q\nlog_file=%q\n' "$tmp/smtp.pid" "$tmp/smtp.port" "$log/smtp_sink.log"
+    # shellcheck disable=SC2016 # $port_file is expanded by the written script
+    printf 'command=(%q %q --host 127.0.0.1 --port %q --mailbox %q --port-file "$port_file")\n' \
+        "$python" "$AR_REPO/scripts/smtp_sink.py" "$smtp_port" "$tmp/mailbox"
+    cat <<'EOF'
+alive() { # a zombie (state Z) has exited already
+    local state
+    state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+    [[ $state != Z ]]
+}
+if [[ -s $pid_file ]] && alive "$(<"$pid_file")"; then
+    exit 0
+fi
+rm -f "$port_file"
+cd /
+"${command[@]}" >>"$log_file" 2>&1 </dev/null &
+echo $! >"$pid_file"
+for _ in $(seq 150); do
+    [[ -s $port_file ]] && exit 0
+    alive "$(<"$pid_file")" || { echo "smtp_sink exited; see $log_file" >&2; exit 1; }
+    sleep 0.2
+done
+echo "smtp_sink not ready after 30 s; see $log_file" >&2
+exit 1
+EOF
+} >"$tmp/bin/smtp-start"
+{
+    echo '#!/usr/bin/env bash'
+    echo '# Stop the SMTP sink started by smtp-start; wait until it is gone.'
+    echo 'set -euo pipefail'
+    printf 'pid_file=%q\n' "$tmp/smtp.pid"
+    cat <<'EOF'
+alive() { # a zombie (state Z) has exited already
+    local state
+    state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+    [[ $state != Z ]]
+}
+[[ -s $pid_file ]] || exit 0
+pid=$(<"$pid_file")
+kill -TERM "$pid" 2>/dev/null || true
+for _ in $(seq 100); do
+    alive "$pid" || break
+    sleep 0.1
+done
+if alive "$pid"; then
+    kill -KILL "$pid" 2>/dev/null || true
+fi
+rm -f "$pid_file"
+EOF
+} >"$tmp/bin/smtp-stop"
+chmod 0755 "$tmp/bin/smtp-start" "$tmp/bin/smtp-stop"
+AR_CLEANUP_PIDFILES+=("$tmp/smtp.pid")
+AR_LOG_FILES+=("$log/smtp_sink.log")
+ar_log "starting smtp_sink (log $log/smtp_sink.log)"
+"$tmp/bin/smtp-start" || {
+    ar_dump_logs 40
+    ar_die "the SMTP sink did not start"
+}
+
+# --- responder, worker, nginx -------------------------------------------------------------
+nginx_port=$(ar_free_port 127.0.0.1)
+base_url=http://127.0.0.1:$nginx_port
+
+ALERT_RELAY_ADMIN_TOKEN=$(ar_random_token)
+export ALERT_RELAY_ADMIN_TOKEN
+export ALERT_RELAY_ALLOW_TARGETS=127.0.0.2/32
+export ALERT_RELAY_URL_PREFIX=$base_url
+export ALERT_RELAY_MAIL_TRANSPORT=smtp
+export ALERT_RELAY_SMTP_URL=smtp://127.0.0.1:$smtp_port
+export ALERT_RELAY_RETRY_SCHEDULE=1,1,1
+export ALERT_RELAY_BROKEN_TIMEOUT_THRESHOLD=3
+export ALERT_RELAY_MAX_BODY_BYTES=1048576
+export ALERT_RELAY_MAIL_FROM=${ALERT_RELAY_MAIL_FROM:-alert-relay@localhost}
+
+socket=$tmp/run/fcgi.sock
+ar_spawn responder "$log/responder.log" \
+    "$bin_dir/alert-relay-fcgi" --socket "$socket" --threads 16
+responder_pid=$AR_LAST_PID
+ar_wait_until "responder socket" 30 "$responder_pid" test -S "$socket"
+
+ar_spawn worker "$log/worker.log" "$bin_dir/alert-relay-worker" --concurrency 4
+worker_pid=$AR_LAST_PID
+
+ar_nginx_render nginx/alert-relay.conf.template "$tmp/nginx/nginx.conf" \
+    PREFIX="$tmp/nginx" PORT="$nginx_port" SOCKET="$socket" \
+    MAX_BODY="$ALERT_RELAY_MAX_BODY_BYTES" ACCESS_LOG="$log/nginx-access.log"
+ar_nginx_start "$tmp/nginx/nginx.conf" "$tmp/nginx"
+ar_wait_until "GET $base_url/healthz" 30 "$responder_pid" ar_http_ok "$base_url/healthz"
+ar_pid_alive "$worker_pid" || {
+    ar_dump_logs 40
+    ar_die "the worker exited"
+}
+
+# --- the tests ----------------------------------------------------------------------------
+export ALERT_RELAY_TEST_PG_RESTART=$tmp/bin/pg-restart
+export ALERT_RELAY_TEST_PG_STOP=$tmp/bin/pg-stop
+export ALERT_RELAY_TEST_PG_START=$tmp/bin/pg-start
+export ALERT_RELAY_TEST_BASE_URL=$base_url
+export ALERT_RELAY_TEST_RECEIVER_URL=http://127.0.0.2:$receiver_port
+export ALERT_RELAY_TEST_CANARY_PORT=$canary_port
+export ALERT_RELAY_TEST_SMTP_PORT=$smtp_port
+export ALERT_RELAY_TEST_MAILBOX=$tmp/mailbox
+export ALERT_RELAY_TEST_SMTP_START=$tmp/bin/smtp-start
+export ALERT_RELAY_TEST_SMTP_STOP=$tmp/bin/smtp-stop
+export ALERT_RELAY_TEST_PYTHON=$python
+export ALERT_RELAY_TEST_BIN_DIR=$bin_dir
+
+ar_log "services ready (nginx $base_url, receiver $ALERT_RELAY_TEST_RECEIVER_URL, PostgreSQL port $AR_PG_PORT); running swift test"
+# In its own process group, waited for in the background: a SIGTERM/SIGINT to this script
+# then tears down at once (the trap runs as soon as `wait` returns) and stops the test
+# binaries too.
+ar_spawn_group swift test --skip-build "$@"
+status=0
+wait "$AR_LAST_PID" || status=$?
+
+# A responder or worker that died during the run is a defect even if no test noticed.
+for service in responder:$responder_pid worker:$worker_pid; do
+    if ! ar_pid_alive "${service#*:}"; then
+        ar_warn "the ${service%%:*} exited during the tests; see $log/${service%%:*}.log"
+        ((status != 0)) || status=1
+    fi
+done
+if [[ -s $tmp/canary-hits.log ]]; then
+    ar_warn "the canary was contacted:"
+    cat "$tmp/canary-hits.log" >&2
+fi
+if ((status != 0)); then
+    ar_log "the test run failed (status $status); service logs follow"
+    ar_dump_logs 60
+fi
+exit "$status"
