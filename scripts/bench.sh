@@ -118,10 +118,53 @@ ar_wait_until "GET $base_url/healthz" 30 "$responder_pid" ar_http_ok "$base_url/
 # --- measurements -------------------------------------------------------------------------
 ar_log "responder: $responder_threads threads; RSS before load: $(bench_peak_rss "$responder_pid")"
 
+# --- fixtures: an organization, a token, a project, an internal app aimed at the 204 receiver ---
+api() { # api METHOD PATH [JSON] — admin call, prints the body
+    curl -fsS -X "$1" "$base_url$2" -H "Authorization: Bearer $ALERT_RELAY_ADMIN_TOKEN" \
+        -H 'Content-Type: application/json' ${3:+-d "$3"}
+}
+json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+api POST /api/0/organizations '{"slug":"bench","name":"Bench"}' >/dev/null
+org_token=$(api POST /api/0/organizations/bench/api-tokens \
+    '{"name":"bench","scopes":["org:read","alerts:write"]}' | json_field token)
+api POST /api/0/organizations/bench/projects '{"slug":"web","name":"Web"}' >/dev/null
+api POST /api/0/organizations/bench/sentry-apps \
+    "{\"name\":\"Bench Hook\",\"slug\":\"bench-hook\",\"webhook_url\":\"$BENCH_RECEIVER_URL/_bench_hook\",\"timeout_ms\":1000}" >/dev/null
+
+cat >"$tmp/alert.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"sentry_app":"bench-hook","rule":"Bench rule","event":{"event_id":"0123456789abcdef0123456789abcdef","project":"web","group_id":42,"title":"Benchmark event","level":"error","message":"An error happened in /api/checkout","tags":[["browser","Firefox 120"],["os","Linux"]],"timestamp":1764201600.25}}'
+LUA
+
+# --- measurements -------------------------------------------------------------------------
+ar_log "responder: $responder_threads threads; RSS before load: $(bench_peak_rss "$responder_pid")"
+
 # nginx alone (return 200): the ceiling of this machine.
 bench_wrk nginx-ping "$base_url/_nginx_ping"
 # One FastCGI round trip plus one database query.
 bench_wrk healthz "$base_url/healthz"
+# Token lookup (one query) + organization through the model cache.
+bench_wrk org-read "$base_url/api/0/organizations/bench" -H "Authorization: Bearer $org_token"
+
+# Alerts: validate, look up, record the delivery, sign, POST to the receiver, log, count.
+before=$(ar_pg_psql -d alertrelay_bench -Atc "SELECT count(*) FROM request_log")
+start_ns=$(date +%s%N)
+bench_wrk alerts "$base_url/api/0/organizations/bench/alerts" -H "Authorization: Bearer $org_token" -s "$tmp/alert.lua"
+elapsed_ns=$(($(date +%s%N) - start_ns))
+delivered=$(ar_pg_psql -d alertrelay_bench -Atc "SELECT count(*) FROM deliveries WHERE status = 'delivered'")
+logged=$(($(ar_pg_psql -d alertrelay_bench -Atc "SELECT count(*) FROM request_log") - before))
+bench_results+=("$(printf '%-28s %12s delivered+logged/s (%s deliveries delivered, %s log rows)' alerts-delivered \
+    "$(python3 -c "print(round($delivered / ($elapsed_ns / 1e9), 1))")" "$delivered" "$logged")")
+
+# PostgreSQL's own single-row INSERT rate at the same concurrency: the ceiling for durable writes.
+ar_pg_psql -d alertrelay_bench -qc "CREATE TABLE IF NOT EXISTS bench_insert (id bigserial PRIMARY KEY, v text NOT NULL)"
+echo "INSERT INTO bench_insert (v) VALUES ('x');" >"$tmp/insert.sql"
+pgbench_bin=$(ar_pg_bin)/pgbench
+pg_out=$("$pgbench_bin" -n -M prepared -f "$tmp/insert.sql" -c "$bench_connections" -j "$bench_threads" \
+    -T "${bench_duration%s}" -h "$AR_PG_SOCKDIR" -p "$AR_PG_PORT" -U alertrelay alertrelay_bench)
+pg_tps=$(awk '/^tps = / { print $3; exit }' <<<"$pg_out")
+bench_results+=("$(printf '%-28s %12s tx/s (pgbench -c%s)' pgbench-insert "$pg_tps" "$bench_connections")")
 
 printf '\nResults (wrk -t%s -c%s -d%s)\n' "$bench_threads" "$bench_connections" "$bench_duration"
 printf '%s\n' "${bench_results[@]}"

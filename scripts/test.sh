@@ -204,6 +204,7 @@ export ALERT_RELAY_TEST_PG_START=$tmp/bin/pg-start
 export ALERT_RELAY_TEST_BASE_URL=$base_url
 export ALERT_RELAY_TEST_RECEIVER_URL=http://127.0.0.2:$receiver_port
 export ALERT_RELAY_TEST_CANARY_PORT=$canary_port
+export ALERT_RELAY_TEST_CANARY_LOG=$tmp/canary-hits.log
 export ALERT_RELAY_TEST_SMTP_PORT=$smtp_port
 export ALERT_RELAY_TEST_MAILBOX=$tmp/mailbox
 export ALERT_RELAY_TEST_SMTP_START=$tmp/bin/smtp-start

@@ -251,6 +251,28 @@ struct WorkerTests {
         #expect(runs.values.allSatisfy { $0 == 1 }, "and ran once")
     }
 
+    @Test func idleWorkerIsWokenByNotifyWithoutWaitingForThePoll() async throws {
+        guard let env = try WorkerTestEnvironment.make() else { return }
+        let database = try env.createDatabase()
+        defer { database.drop() }
+        let sink = try env.prepareSink()
+        let worker = try env.startWorker(
+            database: database, sink: sink, arguments: [], environment: ["ALERT_RELAY_JOB_POLL_SECONDS": "60"])
+        defer { worker.kill() }
+        let started = try await waitUntil(seconds: 30) { worker.log().contains("worker started") }
+        try #require(started)
+        try await Task.sleep(for: .milliseconds(700))
+
+        let enqueued = Date()
+        try JobQueue.enqueueNoop(count: 1, db: database.db)
+        let done = try await waitUntil(seconds: 30) {
+            try database.db.query("SELECT 1 FROM jobs WHERE state = 'done'").count == 1
+        }
+        #expect(done)
+        #expect(Date().timeIntervalSince(enqueued) < 3, "woken by NOTIFY, not by the 60 s poll")
+        #expect(try worker.stop(seconds: 20) == 0)
+    }
+
     // MARK: - Queue semantics (in process)
 
     @Test func failedAttemptsBackOffThenDieWithTheirLastError() throws {

@@ -150,11 +150,3 @@ public enum DeliveryAttempt {
         text.count <= limit ? text : String(text.prefix(limit))
     }
 }
-
-extension OutboundResponse {
-    /// The first response header named `name` (case-insensitive).
-    func header(_ name: String) -> String? {
-        let lowered = name.lowercased()
-        return headers.first { $0.name.lowercased() == lowered }?.value
-    }
-}
