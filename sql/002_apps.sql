@@ -90,14 +90,24 @@ CREATE INDEX request_log_app_errors_idx ON request_log (app_id, id DESC)
     WHERE response_code = 0 OR response_code >= 400;
 CREATE INDEX request_log_date_idx ON request_log (date);
 
--- The health buffer: counters per app, organization and UTC day.
+-- The health buffer: counters per app, organization and UTC day. Each day is split over a few
+-- shards (one per sender thread) so that concurrent attempts for one app never wait on one row
+-- lock held across a commit; readers sum the shards (view health_days).
 CREATE TABLE health_counters (
-    app_id          bigint  NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
-    organization_id bigint  NOT NULL,
-    day             date    NOT NULL,
-    success         integer NOT NULL DEFAULT 0,
-    error           integer NOT NULL DEFAULT 0,
-    timeout         integer NOT NULL DEFAULT 0,
-    fatal           integer NOT NULL DEFAULT 0,
-    PRIMARY KEY (app_id, organization_id, day)
+    app_id          bigint   NOT NULL REFERENCES apps (id) ON DELETE CASCADE,
+    organization_id bigint   NOT NULL,
+    day             date     NOT NULL,
+    shard           smallint NOT NULL DEFAULT 0,
+    success         integer  NOT NULL DEFAULT 0,
+    error           integer  NOT NULL DEFAULT 0,
+    timeout         integer  NOT NULL DEFAULT 0,
+    fatal           integer  NOT NULL DEFAULT 0,
+    PRIMARY KEY (app_id, organization_id, day, shard)
 );
+
+CREATE VIEW health_days AS
+    SELECT app_id, organization_id, day,
+           sum(success)::integer AS success, sum(error)::integer AS error,
+           sum(timeout)::integer AS timeout, sum(fatal)::integer AS fatal
+    FROM health_counters
+    GROUP BY app_id, organization_id, day;

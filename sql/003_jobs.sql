@@ -27,7 +27,10 @@ CREATE INDEX jobs_finished_idx ON jobs (finished_at) WHERE state IN ('done', 'de
 CREATE INDEX jobs_webhook_app_idx ON jobs (((payload ->> 'app_id')::bigint))
     WHERE kind = 'webhook' AND state IN ('queued', 'running');
 
--- Wakes idle workers at once when a job becomes due now.
+-- Wakes idle workers at once when jobs are written. Row-level on purpose: a statement-level trigger
+-- also fires for INSERT ... SELECT statements that insert nothing, and every NOTIFY takes the
+-- database-wide notification lock at commit, which would serialise all such commits. Several rows
+-- in one transaction still make one notification (identical ones are folded).
 CREATE FUNCTION jobs_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_notify('alert_relay_jobs', '');
@@ -35,4 +38,4 @@ BEGIN
 END;
 $$;
 CREATE TRIGGER jobs_notify_insert AFTER INSERT ON jobs
-    FOR EACH STATEMENT EXECUTE FUNCTION jobs_notify();
+    FOR EACH ROW EXECUTE FUNCTION jobs_notify();

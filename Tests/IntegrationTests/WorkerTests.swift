@@ -17,7 +17,7 @@ import Glibc
 /// restart freely. Exactly-once is checked without test-only behaviour in the product: every job must end `done`
 /// with `attempts = 1`, and the workers' own per-job log lines (`job done job=ID`, at debug level for `noop`) must
 /// name each job exactly once.
-@Suite(.serialized)
+@Suite(.serialized, .usesDatabase)
 struct WorkerTests {
     // MARK: - E-mail
 

@@ -87,27 +87,34 @@ public enum DeliveryAttempt {
                        now() + make_interval(secs => $17::double precision), 5
                 WHERE $17::double precision IS NOT NULL
             ), counter AS (
-                INSERT INTO health_counters AS h (app_id, organization_id, day, success, error, timeout, fatal)
-                SELECT $1, $2, $19::date, ($18 = 'success')::int, ($18 = 'error')::int, ($18 = 'timeout')::int,
+                INSERT INTO health_counters AS h (app_id, organization_id, day, shard, success, error, timeout, fatal)
+                SELECT $1, $2, $19::date, $21, ($18 = 'success')::int, ($18 = 'error')::int, ($18 = 'timeout')::int,
                        ($18 = 'fatal')::int
                 WHERE $18::text IS NOT NULL
                   AND NOT EXISTS (SELECT 1 FROM apps WHERE id = $1 AND disabled_at IS NOT NULL)
-                ON CONFLICT (app_id, organization_id, day) DO UPDATE
+                ON CONFLICT (app_id, organization_id, day, shard) DO UPDATE
                     SET success = h.success + excluded.success, error = h.error + excluded.error,
                         timeout = h.timeout + excluded.timeout, fatal = h.fatal + excluded.fatal
-                RETURNING day::text, success, error, timeout, fatal
+                RETURNING day, success, error, timeout, fatal
             )
-            SELECT * FROM counter
-            UNION ALL
-            SELECT day::text, success, error, timeout, fatal FROM health_counters
-            WHERE $20::boolean AND app_id = $1 AND organization_id = $2
-              AND day >= $19::date - 6 AND day < $19::date
+            -- The 7-day window for the broken rule: this shard's row as just written, plus every other
+            -- row as of the statement's snapshot.
+            SELECT day::text, sum(success)::int, sum(error)::int, sum(timeout)::int, sum(fatal)::int
+            FROM (
+                SELECT day, success, error, timeout, fatal FROM counter WHERE $20::boolean
+                UNION ALL
+                SELECT day, success, error, timeout, fatal FROM health_counters
+                WHERE $20::boolean AND app_id = $1 AND organization_id = $2
+                  AND day >= $19::date - 6 AND day <= $19::date AND NOT (day = $19::date AND shard = $21)
+            ) AS window_rows
+            GROUP BY day
             """,
             app.id, delivery.organizationID, delivery.id, attempt, delivery.eventType, app.webhookURL, outcome.responseCode,
             response.durationMilliseconds, outcome.errorClass, bothHookHeaders ? errorID : nil,
             bothHookHeaders ? projectID : nil, headerJSON(headers), capped(delivery.payload, cap),
             headerJSON(response.headers), capped(String(decoding: response.body, as: UTF8.self), cap),
-            status, retryDelay, outcome.counter?.rawValue, today.description, outcome.triggersBrokenCheck)
+            status, retryDelay, outcome.counter?.rawValue, today.description, outcome.triggersBrokenCheck,
+            context.services.counterShard)
 
         var logger = context.logger
         logger[metadataKey: "delivery"] = "\(delivery.id)"

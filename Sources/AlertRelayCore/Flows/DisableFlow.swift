@@ -7,7 +7,6 @@ import PostgresClient
 public enum DisableFlow {
     public static let auditEvent = "internal-integration.disable"
     public static let enableAuditEvent = "internal-integration.enable"
-    public static let emailMaxAttempts = 8
 
     /// Returns true when this call disabled the app, false when it already was disabled.
     @discardableResult
@@ -40,7 +39,7 @@ public enum DisableFlow {
                 urlPrefix: context.config.urlPrefix)
             for owner in owners {
                 try JobStore.enqueueEmail(
-                    to: owner, from: context.config.mailFrom, email: email, maxAttempts: emailMaxAttempts, db: db)
+                    to: owner, from: context.config.mailFrom, email: email, maxAttempts: context.config.emailMaxAttempts, db: db)
             }
             return true
         }

@@ -2,6 +2,7 @@ import AlertRelayLogic
 import HTTPCore
 import Logging
 import PostgresClient
+import Synchronization
 
 /// What one request may use: the shared application, this thread's connections, its id, logger and route parameters.
 public final class RequestContext {
@@ -40,12 +41,20 @@ public final class RequestContext {
 
 /// Per-thread resources, created on the thread that uses them and never shared (libpq and libcurl rules).
 public final class ThreadServices {
+    /// Hands each thread its own health-counter shard.
+    private static let shardSequence = Atomic<Int>(0)
+    /// Shards per (app, organization, day); more than the threads that usually write at once.
+    static let shardCount = 64
+
     public let db: PostgresConnection
+    /// This thread's shard of the health counters (see sql/002_apps.sql).
+    public let counterShard: Int
     private let makeSender: () -> WebhookSender?
     private var sender: WebhookSender?
 
     public init(databaseURL: String, makeSender: @escaping () -> WebhookSender? = { try? WebhookSender() }) {
         db = PostgresConnection(conninfo: databaseURL)
+        counterShard = Self.shardSequence.wrappingAdd(1, ordering: .relaxed).oldValue % Self.shardCount
         self.makeSender = makeSender
     }
 

@@ -71,7 +71,7 @@ public enum RequestLogStore {
     public static func healthDays(appID: Int64, organizationID: Int64, today: UTCDay, db: PostgresConnection) throws -> [HealthDay] {
         try db.query(
             """
-            SELECT day::text, success, error, timeout, fatal FROM health_counters
+            SELECT day::text, success, error, timeout, fatal FROM health_days
             WHERE app_id = $1 AND organization_id = $2 AND day > $3::date - 7 AND day <= $3::date
             """, appID, organizationID, today.description
         ).map { row in

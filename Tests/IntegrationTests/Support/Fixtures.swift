@@ -196,7 +196,7 @@ enum Fixtures {
     /// The app's health counters, newest day first.
     static func healthRows(appID: Int64, db: PostgresConnection) throws -> [HealthRow] {
         try db.query(
-            "SELECT day::text, success, error, timeout, fatal FROM health_counters WHERE app_id = $1 ORDER BY day DESC",
+            "SELECT day::text, success, error, timeout, fatal FROM health_days WHERE app_id = $1 ORDER BY day DESC",
             appID
         ).map {
             HealthRow(
