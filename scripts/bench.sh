@@ -11,7 +11,7 @@
 #
 # Environment:
 #   BENCH_DURATION (10s), BENCH_CONNECTIONS (32), BENCH_THREADS (2)  wrk settings
-#   ALERT_RELAY_THREADS (16)  responder threads
+#   ALERT_RELAY_THREADS (8)  responder threads
 set -euo pipefail
 umask 022
 
@@ -22,7 +22,7 @@ cd "$AR_REPO"
 bench_duration=${BENCH_DURATION:-10s}
 bench_connections=${BENCH_CONNECTIONS:-32}
 bench_threads=${BENCH_THREADS:-2}
-responder_threads=${ALERT_RELAY_THREADS:-16}
+responder_threads=${ALERT_RELAY_THREADS:-8}
 
 # Results, one line each, printed again at the end.
 bench_results=()

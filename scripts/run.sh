@@ -9,7 +9,7 @@
 # Environment (see API.md "Configuration names"; every ALERT_RELAY_* variable is passed on):
 #   ALERT_RELAY_PORT (8080)        nginx port on 127.0.0.1
 #   ALERT_RELAY_PG_PORT (55432)    port of the local PostgreSQL cluster
-#   ALERT_RELAY_THREADS (16)       responder threads
+#   ALERT_RELAY_THREADS (8)       responder threads
 #   ALERT_RELAY_WORKER_CONCURRENCY (4)
 #   DATABASE_URL                   use this database instead of the local cluster
 #   ALERT_RELAY_ADMIN_TOKEN        admin token (default: generated once, kept in .data/admin-token)
@@ -25,7 +25,7 @@ ar_mkdir_shared "$data" "$data/run" "$data/log" "$data/nginx"
 
 export ALERT_RELAY_PORT=${ALERT_RELAY_PORT:-8080}
 pg_port=${ALERT_RELAY_PG_PORT:-55432}
-threads=${ALERT_RELAY_THREADS:-16}
+threads=${ALERT_RELAY_THREADS:-8}
 worker_concurrency=${ALERT_RELAY_WORKER_CONCURRENCY:-4}
 
 ar_install_packages

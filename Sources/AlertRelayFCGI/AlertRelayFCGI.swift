@@ -30,7 +30,7 @@ struct Serve: ParsableCommand {
     var bind: String?
 
     @Option(help: "Worker threads; each owns one database connection.")
-    var threads: Int = 16
+    var threads: Int = 8
 
     func validate() throws {
         guard (1...512).contains(threads) else { throw ValidationError("--threads must be between 1 and 512") }

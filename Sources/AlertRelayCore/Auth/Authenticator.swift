@@ -5,7 +5,9 @@ import PostgresClient
 
 /// Resolves the bearer token of a request and checks access to organizations.
 public enum Authenticator {
-    public static func authenticate(request: Request, config: Config, db: PostgresConnection) throws -> Principal {
+    public static func authenticate(
+        request: Request, config: Config, cache: TokenCache, db: PostgresConnection
+    ) throws -> Principal {
         guard let header = request.headers[.authorization] else { throw APIError.unauthorized }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw APIError.unauthorized }
@@ -14,10 +16,14 @@ public enum Authenticator {
         if let admin = config.adminToken, constantTimeEquals(token, admin) {
             return .admin
         }
-        guard let row = try TokenStore.find(hash: TokenHash.sha256Hex(token), db: db) else {
+        let hash = TokenHash.sha256Hex(token)
+        if let cached = cache.principal(forHash: hash) { return cached }
+        guard let row = try TokenStore.find(hash: hash, db: db) else {
             throw APIError.unauthorized
         }
-        return .token(id: row.id, organizationID: row.organizationID, scopes: row.scopes)
+        let principal = Principal.token(id: row.id, organizationID: row.organizationID, scopes: row.scopes)
+        cache.store(principal, forHash: hash)
+        return principal
     }
 
     /// Authenticates and checks that the caller may act on organization `slug` with `scope`:

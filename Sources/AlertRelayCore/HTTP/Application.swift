@@ -9,6 +9,7 @@ public final class Application: Sendable {
     public let config: Config
     public let logger: Logger
     public let cache: ModelCache
+    public let tokenCache: TokenCache
     public let metrics: Metrics
     let router: Router
 
@@ -17,6 +18,7 @@ public final class Application: Sendable {
         self.logger = logger
         self.metrics = metrics
         self.cache = ModelCache(ttlSeconds: config.modelCacheTTLSeconds)
+        self.tokenCache = TokenCache(ttlSeconds: config.tokenCacheTTLSeconds)
         self.router = Routes.makeRouter()
     }
 

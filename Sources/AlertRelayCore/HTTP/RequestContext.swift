@@ -32,7 +32,8 @@ public final class RequestContext {
     /// The caller behind the bearer token (401 when missing or unknown).
     public func principal(for request: Request) throws -> Principal {
         if let cachedPrincipal { return cachedPrincipal }
-        let principal = try Authenticator.authenticate(request: request, config: app.config, db: db)
+        let principal = try Authenticator.authenticate(
+            request: request, config: app.config, cache: app.tokenCache, db: db)
         cachedPrincipal = principal
         logger[metadataKey: "actor"] = "\(principal.actorName)"
         return principal

@@ -10,10 +10,10 @@ public final class Metrics: Sendable {
         var durationCounts = [Int](repeating: 0, count: Metrics.durationBuckets.count)
         var durationSum = 0.0
         var durationCount = 0
-        var requests = 0
     }
 
     private let state = Mutex(State())
+    private let requests = Atomic<Int>(0)
 
     public init() {}
 
@@ -29,7 +29,7 @@ public final class Metrics: Sendable {
     }
 
     public func recordRequest() {
-        state.withLock { $0.requests += 1 }
+        requests.wrappingAdd(1, ordering: .relaxed)
     }
 
     /// The Prometheus text exposition; `jobs` are counts by state read from the database by the caller.
@@ -60,7 +60,7 @@ public final class Metrics: Sendable {
         out += "alert_relay_model_cache_requests_total{result=\"miss\"} \(cache.misses)\n"
         out += "# HELP alert_relay_http_requests_total Requests answered by this process.\n"
         out += "# TYPE alert_relay_http_requests_total counter\n"
-        out += "alert_relay_http_requests_total \(snapshot.requests)\n"
+        out += "alert_relay_http_requests_total \(requests.load(ordering: .relaxed))\n"
         return out
     }
 }

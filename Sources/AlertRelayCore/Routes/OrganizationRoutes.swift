@@ -129,6 +129,7 @@ enum OrganizationRoutes {
             return true
         }
         guard deleted else { throw APIError.notFound("API token \(id) does not exist in this organization.") }
+        context.app.tokenCache.removeAll()
         return .noContent()
     }
 

@@ -23,7 +23,8 @@ public final class ModelCache: Sendable {
 
     private let ttlNanoseconds: Int64
     private let entries = Mutex<[Key: Entry]>([:])
-    private let counters = Mutex<(hits: Int, misses: Int)>((0, 0))
+    private let hits = Atomic<Int>(0)
+    private let misses = Atomic<Int>(0)
     /// The most entries kept; beyond it the cache is cleared (cheap, and bounded memory).
     private let capacity = 100_000
 
@@ -31,7 +32,7 @@ public final class ModelCache: Sendable {
         ttlNanoseconds = Int64(ttlSeconds) * 1_000_000_000
     }
 
-    public var stats: (hits: Int, misses: Int) { counters.withLock { $0 } }
+    public var stats: (hits: Int, misses: Int) { (hits.load(ordering: .relaxed), misses.load(ordering: .relaxed)) }
 
     func organization(_ key: Key) -> Organization? {
         if case .organization(let organization)? = lookup(key) { return organization }
@@ -66,7 +67,11 @@ public final class ModelCache: Sendable {
             }
             return entry.value
         }
-        counters.withLock { value == nil ? ($0.misses += 1) : ($0.hits += 1) }
+        if value == nil {
+            misses.wrappingAdd(1, ordering: .relaxed)
+        } else {
+            hits.wrappingAdd(1, ordering: .relaxed)
+        }
         return value
     }
 
