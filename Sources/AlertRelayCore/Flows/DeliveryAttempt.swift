@@ -68,53 +68,81 @@ public enum DeliveryAttempt {
         let errorID = response.header("Sentry-Hook-Error")
         let projectID = response.header("Sentry-Hook-Project")
         let bothHookHeaders = errorID != nil && projectID != nil
-        let rows = try context.db.query(
-            """
-            WITH log AS (
-                INSERT INTO request_log (app_id, organization_id, delivery_id, attempt, event_type, webhook_url, response_code,
-                                         duration_ms, error_class, error_id, project_id, request_headers, request_body,
-                                         response_headers, response_body)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14::jsonb, $15)
-            ), upd AS (
-                UPDATE deliveries SET status = $16, attempts = $4, response_code = $7, error_class = $9,
-                       next_attempt_at = CASE WHEN $17::double precision IS NULL THEN NULL
-                                              ELSE now() + make_interval(secs => $17::double precision) END,
-                       lease_until = NULL, date_updated = now()
-                WHERE id = $3
-            ), job AS (
-                INSERT INTO jobs (kind, payload, run_at, max_attempts)
-                SELECT 'webhook', jsonb_build_object('delivery_id', $3::bigint, 'app_id', $1::bigint),
-                       now() + make_interval(secs => $17::double precision), 5
-                WHERE $17::double precision IS NOT NULL
-            ), counter AS (
-                INSERT INTO health_counters AS h (app_id, organization_id, day, shard, success, error, timeout, fatal)
-                SELECT $1, $2, $19::date, $21, ($18 = 'success')::int, ($18 = 'error')::int, ($18 = 'timeout')::int,
-                       ($18 = 'fatal')::int
-                WHERE $18::text IS NOT NULL
-                  AND NOT EXISTS (SELECT 1 FROM apps WHERE id = $1 AND disabled_at IS NOT NULL)
-                ON CONFLICT (app_id, organization_id, day, shard) DO UPDATE
-                    SET success = h.success + excluded.success, error = h.error + excluded.error,
-                        timeout = h.timeout + excluded.timeout, fatal = h.fatal + excluded.fatal
-                RETURNING day, success, error, timeout, fatal
-            )
-            -- The 7-day window for the broken rule: this shard's row as just written, plus every other
-            -- row as of the statement's snapshot.
-            SELECT day::text, sum(success)::int, sum(error)::int, sum(timeout)::int, sum(fatal)::int
-            FROM (
-                SELECT day, success, error, timeout, fatal FROM counter WHERE $20::boolean
-                UNION ALL
-                SELECT day, success, error, timeout, fatal FROM health_counters
-                WHERE $20::boolean AND app_id = $1 AND organization_id = $2
-                  AND day >= $19::date - 6 AND day <= $19::date AND NOT (day = $19::date AND shard = $21)
-            ) AS window_rows
-            GROUP BY day
-            """,
-            app.id, delivery.organizationID, delivery.id, attempt, delivery.eventType, app.webhookURL, outcome.responseCode,
-            response.durationMilliseconds, outcome.errorClass, bothHookHeaders ? errorID : nil,
-            bothHookHeaders ? projectID : nil, headerJSON(headers), capped(delivery.payload, cap),
-            headerJSON(response.headers), capped(String(decoding: response.body, as: UTF8.self), cap),
-            status, retryDelay, outcome.counter?.rawValue, today.description, outcome.triggersBrokenCheck,
-            context.services.counterShard)
+        let requestHeaders = headerJSON(headers)
+        let requestBody = capped(delivery.payload, cap)
+        let responseHeaders = headerJSON(response.headers)
+        let responseBody = capped(String(decoding: response.body, as: UTF8.self), cap)
+        let rows: PostgresResult
+        if outcome.kind == .success {
+            // The common case, kept to the statement it needs: no retry job, no broken-rule window.
+            rows = try context.db.query(
+                """
+                WITH log AS (
+                    INSERT INTO request_log (app_id, organization_id, delivery_id, attempt, event_type, webhook_url,
+                                             response_code, duration_ms, error_class, error_id, project_id,
+                                             request_headers, request_body, response_headers, response_body)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11::jsonb, $12, $13::jsonb, $14)
+                ), upd AS (
+                    UPDATE deliveries SET status = 'delivered', attempts = $4, response_code = $7, error_class = NULL,
+                           next_attempt_at = NULL, lease_until = NULL, date_updated = now()
+                    WHERE id = $3
+                )
+                INSERT INTO health_counters AS h (app_id, organization_id, day, shard, success)
+                VALUES ($1, $2, $15::date, $16, 1)
+                ON CONFLICT (app_id, organization_id, day, shard) DO UPDATE SET success = h.success + 1
+                """,
+                app.id, delivery.organizationID, delivery.id, attempt, delivery.eventType, app.webhookURL,
+                outcome.responseCode, response.durationMilliseconds, bothHookHeaders ? errorID : nil,
+                bothHookHeaders ? projectID : nil, requestHeaders, requestBody, responseHeaders, responseBody,
+                today.description, context.services.counterShard)
+        } else {
+        rows = try context.db.query(
+                """
+                WITH log AS (
+                    INSERT INTO request_log (app_id, organization_id, delivery_id, attempt, event_type, webhook_url, response_code,
+                                             duration_ms, error_class, error_id, project_id, request_headers, request_body,
+                                             response_headers, response_body)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14::jsonb, $15)
+                ), upd AS (
+                    UPDATE deliveries SET status = $16, attempts = $4, response_code = $7, error_class = $9,
+                           next_attempt_at = CASE WHEN $17::double precision IS NULL THEN NULL
+                                                  ELSE now() + make_interval(secs => $17::double precision) END,
+                           lease_until = NULL, date_updated = now()
+                    WHERE id = $3
+                ), job AS (
+                    INSERT INTO jobs (kind, payload, run_at, max_attempts)
+                    SELECT 'webhook', jsonb_build_object('delivery_id', $3::bigint, 'app_id', $1::bigint),
+                           now() + make_interval(secs => $17::double precision), 5
+                    WHERE $17::double precision IS NOT NULL
+                ), counter AS (
+                    INSERT INTO health_counters AS h (app_id, organization_id, day, shard, success, error, timeout, fatal)
+                    SELECT $1, $2, $19::date, $21, ($18 = 'success')::int, ($18 = 'error')::int, ($18 = 'timeout')::int,
+                           ($18 = 'fatal')::int
+                    WHERE $18::text IS NOT NULL
+                      AND NOT EXISTS (SELECT 1 FROM apps WHERE id = $1 AND disabled_at IS NOT NULL)
+                    ON CONFLICT (app_id, organization_id, day, shard) DO UPDATE
+                        SET success = h.success + excluded.success, error = h.error + excluded.error,
+                            timeout = h.timeout + excluded.timeout, fatal = h.fatal + excluded.fatal
+                    RETURNING day, success, error, timeout, fatal
+                )
+                -- The 7-day window for the broken rule: this shard's row as just written, plus every other
+                -- row as of the statement's snapshot.
+                SELECT day::text, sum(success)::int, sum(error)::int, sum(timeout)::int, sum(fatal)::int
+                FROM (
+                    SELECT day, success, error, timeout, fatal FROM counter WHERE $20::boolean
+                    UNION ALL
+                    SELECT day, success, error, timeout, fatal FROM health_counters
+                    WHERE $20::boolean AND app_id = $1 AND organization_id = $2
+                      AND day >= $19::date - 6 AND day <= $19::date AND NOT (day = $19::date AND shard = $21)
+                ) AS window_rows
+                GROUP BY day
+                """,
+                app.id, delivery.organizationID, delivery.id, attempt, delivery.eventType, app.webhookURL, outcome.responseCode,
+                response.durationMilliseconds, outcome.errorClass, bothHookHeaders ? errorID : nil,
+                bothHookHeaders ? projectID : nil, requestHeaders, requestBody, responseHeaders, responseBody,
+                status, retryDelay, outcome.counter?.rawValue, today.description, outcome.triggersBrokenCheck,
+                context.services.counterShard)
+        }
 
         var logger = context.logger
         logger[metadataKey: "delivery"] = "\(delivery.id)"

@@ -60,23 +60,36 @@ public enum DeliveryStore {
     /// which the worker takes it over should this process die mid-attempt; queued, a first-attempt job is written in the
     /// same statement.
     public static func insert(_ new: NewDelivery, queued: Bool, leaseSeconds: Int, db: PostgresConnection) throws -> Delivery {
-        let rows = try db.query(
-            """
-            WITH d AS (
+        let rows: PostgresResult
+        if queued {
+            rows = try db.query(
+                """
+                WITH d AS (
+                    INSERT INTO deliveries (organization_id, app_id, project_id, event_type, resource, request_id,
+                                            webhook_id, payload, status, redelivery_of)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9)
+                    RETURNING id, organization_id, app_id, project_id, event_type, resource, request_id, webhook_id,
+                              payload, status, attempts, response_code, error_class, next_attempt_at, date_created
+                ), job AS (
+                    INSERT INTO jobs (kind, payload, max_attempts)
+                    SELECT 'webhook', jsonb_build_object('delivery_id', d.id, 'app_id', d.app_id), 5 FROM d
+                )
+                SELECT id, organization_id, app_id, project_id, event_type, resource, request_id, webhook_id, payload,
+                       status, attempts, response_code, error_class, rfc3339(next_attempt_at), rfc3339(date_created)
+                FROM d
+                """, new.organizationID, new.appID, new.projectID, new.eventType, new.resource, new.requestID,
+                new.webhookID, new.payload, new.redeliveryOf)
+        } else {
+            rows = try db.query(
+                """
                 INSERT INTO deliveries (organization_id, app_id, project_id, event_type, resource, request_id, webhook_id,
                                         payload, status, lease_until, redelivery_of)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-                        CASE WHEN $9::boolean THEN 'queued' ELSE 'sending' END,
-                        CASE WHEN $9::boolean THEN NULL ELSE now() + make_interval(secs => $10) END, $11)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'sending', now() + make_interval(secs => $9), $10)
                 RETURNING id, organization_id, app_id, project_id, event_type, resource, request_id, webhook_id, payload,
                           status, attempts, response_code, error_class, rfc3339(next_attempt_at), rfc3339(date_created)
-            ), job AS (
-                INSERT INTO jobs (kind, payload, max_attempts)
-                SELECT 'webhook', jsonb_build_object('delivery_id', d.id, 'app_id', d.app_id), 5 FROM d WHERE $9::boolean
-            )
-            SELECT * FROM d
-            """, new.organizationID, new.appID, new.projectID, new.eventType, new.resource, new.requestID, new.webhookID,
-            new.payload, queued, leaseSeconds, new.redeliveryOf)
+                """, new.organizationID, new.appID, new.projectID, new.eventType, new.resource, new.requestID,
+                new.webhookID, new.payload, leaseSeconds, new.redeliveryOf)
+        }
         return try delivery(rows[0])
     }
 
