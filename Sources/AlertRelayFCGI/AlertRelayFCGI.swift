@@ -38,8 +38,8 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
-        let logger = bootstrapLogging(label: "alert-relay-fcgi")
-        let config = try loadConfig(logger: logger)
+        let logger = Bootstrap.logging(label: "alert-relay-fcgi", environment: ProcessInfo.processInfo.environment)
+        let config = try Bootstrap.config(environment: ProcessInfo.processInfo.environment, logger: logger)
         let listen: ListenAddress
         if let bind {
             listen = try ListenAddress.parse(bind: bind)
@@ -63,8 +63,8 @@ struct Migrate: ParsableCommand {
     var directory: String = "sql"
 
     func run() throws {
-        let logger = bootstrapLogging(label: "alert-relay-migrate")
-        let config = try loadConfig(logger: logger)
+        let logger = Bootstrap.logging(label: "alert-relay-migrate", environment: ProcessInfo.processInfo.environment)
+        let config = try Bootstrap.config(environment: ProcessInfo.processInfo.environment, logger: logger)
         let db = PostgresConnection(conninfo: config.databaseURL)
         let applied = try Migrator.migrate(directory: directory, db: db, logger: logger)
         logger.info("migrations complete", metadata: ["applied": "\(applied.count)"])
@@ -84,24 +84,5 @@ final class ResponderHandler: RequestHandler {
     func handle(_ request: Request) -> Response {
         app.metrics.recordRequest()
         return app.respond(to: request, services: services)
-    }
-}
-
-func bootstrapLogging(label: String) -> Logger {
-    let level = ProcessInfo.processInfo.environment["ALERT_RELAY_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = level
-        return handler
-    }
-    return Logger(label: label)
-}
-
-func loadConfig(logger: Logger) throws -> Config {
-    do {
-        return try Config(environment: ProcessInfo.processInfo.environment)
-    } catch {
-        logger.critical("invalid configuration", metadata: ["error": "\(error)"])
-        throw ValidationError("invalid configuration: \(error)")
     }
 }

@@ -42,8 +42,8 @@ struct AlertRelayWorker: ParsableCommand {
     }
 
     func run() throws {
-        let logger = bootstrapLogging(label: "alert-relay-worker")
-        let config = try loadConfig(logger: logger)
+        let logger = Bootstrap.logging(label: "alert-relay-worker", environment: ProcessInfo.processInfo.environment)
+        let config = try Bootstrap.config(environment: ProcessInfo.processInfo.environment, logger: logger)
         // Before any thread exists, so every thread inherits the mask and only sigtimedwait below sees the signals.
         var signals = sigset_t()
         sigemptyset(&signals)
@@ -93,24 +93,5 @@ struct AlertRelayWorker: ParsableCommand {
             metadata["jobs_per_s"] = "\(Int((Double(statistics.done + statistics.retried + statistics.dead) / seconds).rounded()))"
         }
         logger.info("worker stopped", metadata: metadata)
-    }
-}
-
-func bootstrapLogging(label: String) -> Logger {
-    let level = ProcessInfo.processInfo.environment["ALERT_RELAY_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = level
-        return handler
-    }
-    return Logger(label: label)
-}
-
-func loadConfig(logger: Logger) throws -> Config {
-    do {
-        return try Config(environment: ProcessInfo.processInfo.environment)
-    } catch {
-        logger.critical("invalid configuration", metadata: ["error": "\(error)"])
-        throw ValidationError("invalid configuration: \(error)")
     }
 }
