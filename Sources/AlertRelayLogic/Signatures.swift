@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Crypto
 
 /// The reference signature header `Sentry-Hook-Signature` (BEHAVIOUR A2).
@@ -69,13 +72,12 @@ public enum RandomToken {
     }
 
     static func randomBytes(_ count: Int) -> [UInt8] {
-        var rng = SystemRandomNumberGenerator()
-        var out: [UInt8] = []
-        out.reserveCapacity(count + 8)
-        while out.count < count {
-            let word = rng.next()
-            withUnsafeBytes(of: word) { out.append(contentsOf: $0) }
+        var out = [UInt8](repeating: 0, count: count)
+        // One call for the whole buffer (glibc's arc4random_buf draws on getrandom(2));
+        // SystemRandomNumberGenerator makes one system call per 8 bytes.
+        out.withUnsafeMutableBytes { buffer in
+            if let base = buffer.baseAddress { arc4random_buf(base, buffer.count) }
         }
-        return Array(out.prefix(count))
+        return out
     }
 }

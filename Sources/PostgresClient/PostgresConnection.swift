@@ -1,4 +1,7 @@
 import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One libpq connection with a per-connection prepared-statement cache.
 ///
@@ -16,6 +19,11 @@ public final class PostgresConnection {
     var listenedChannels: [String] = []
     var pendingNotifications: [PostgresNotification] = []
     var transactionDepth = 0
+    /// When the connection was last handed out (monotonic nanoseconds), for the idle check in `isUsable`.
+    private var lastUsedNanoseconds: Int64 = 0
+    /// A connection busy more recently than this skips the idle check: under load it costs a poll() per
+    /// statement, and a connection in steady use notices a lost server on its next statement anyway.
+    private static let idleCheckAfterNanoseconds: Int64 = 200_000_000
 
     /// Stores the connection string; nothing is opened yet and the string is never logged or put in errors.
     /// `conninfo` may be `key=value` pairs or a `postgresql://` URI; `connect_timeout=5` is added unless it has its own.
@@ -141,6 +149,9 @@ public final class PostgresConnection {
         // bad before we send, so a server restart need not cost a failed statement. Inside a
         // transaction this is skipped: there, a lost connection must surface as an error.
         guard transactionDepth == 0, PQtransactionStatus(conn) == PQTRANS_IDLE else { return true }
+        let now = monotonicNanoseconds()
+        defer { lastUsedNanoseconds = now }
+        guard now - lastUsedNanoseconds >= Self.idleCheckAfterNanoseconds else { return true }
         for _ in 0..<3 {
             guard waitReadable(conn, milliseconds: 0) == .readable else { break }
             guard PQconsumeInput(conn) != 0 else { break }
@@ -382,4 +393,11 @@ func withCStringArray<R>(_ texts: [String?], _ body: (UnsafePointer<UnsafePointe
     }
     (pointers + texts.count).initialize(to: nil)
     return body(UnsafePointer(pointers))
+}
+
+/// CLOCK_MONOTONIC in nanoseconds (a vDSO call, no system call).
+private func monotonicNanoseconds() -> Int64 {
+    var spec = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &spec)
+    return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
 }

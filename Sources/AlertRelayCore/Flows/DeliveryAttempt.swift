@@ -81,7 +81,7 @@ public enum DeliveryAttempt {
                     INSERT INTO request_log (app_id, organization_id, delivery_id, attempt, event_type, webhook_url,
                                              response_code, duration_ms, error_class, error_id, project_id,
                                              request_headers, request_body, response_headers, response_body)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11::jsonb, $12, $13::jsonb, $14)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11, $12, $13, $14)
                 ), upd AS (
                     UPDATE deliveries SET status = 'delivered', attempts = $4, response_code = $7, error_class = NULL,
                            next_attempt_at = NULL, lease_until = NULL, date_updated = now()
@@ -102,7 +102,7 @@ public enum DeliveryAttempt {
                     INSERT INTO request_log (app_id, organization_id, delivery_id, attempt, event_type, webhook_url, response_code,
                                              duration_ms, error_class, error_id, project_id, request_headers, request_body,
                                              response_headers, response_body)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14::jsonb, $15)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
                 ), upd AS (
                     UPDATE deliveries SET status = $16, attempts = $4, response_code = $7, error_class = $9,
                            next_attempt_at = CASE WHEN $17::double precision IS NULL THEN NULL

@@ -15,7 +15,7 @@ public enum RequestLogStore {
         let rows = try db.query(
             """
             SELECT id, rfc3339(date), response_code, webhook_url, organization_id, event_type, duration_ms, error_class,
-                   error_id, project_id, request_headers::text, request_body, response_body, response_headers::text,
+                   error_id, project_id, request_headers, request_body, response_body, response_headers,
                    delivery_id, attempt
             FROM request_log
             WHERE app_id = $1
