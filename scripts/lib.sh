@@ -516,6 +516,9 @@ ar_cleanup() {
     local errexit=0 item pid i
     [[ $- == *e* ]] && errexit=1
     set +e
+    # A second Ctrl-C (or a SIGTERM from a supervisor) must not cut the clean-up short and leave
+    # PostgreSQL or nginx running.
+    trap '' INT TERM
     for item in "${AR_CLEANUP_GROUPS[@]}"; do ar_stop_group "$item"; done
     AR_CLEANUP_GROUPS=()
     for item in "${AR_CLEANUP_NGINX[@]}"; do ar_nginx_stop "$item"; done
