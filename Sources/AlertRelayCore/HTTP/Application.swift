@@ -10,6 +10,7 @@ public final class Application: Sendable {
     public let logger: Logger
     public let cache: ModelCache
     public let tokenCache: TokenCache
+    public let alertTargets = AlertTargetCache()
     public let metrics: Metrics
     let router: Router
 

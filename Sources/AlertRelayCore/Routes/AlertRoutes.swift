@@ -82,6 +82,33 @@ enum AlertRoutes {
             throw APIError.notFound("Project '\(input.projectReference)' does not exist in organization '\(organization.slug)'.",
                                     code: "unknown_project")
         }
+        let requestID = RandomToken.uuid4Hex()
+        let webhookID = "msg_" + RandomToken.uuid4Hex()
+        func newDelivery(appID: Int64, installationUUID: String) -> DeliveryStore.NewDelivery {
+            let payload = AlertPayload.build(AlertPayloadInput(
+                event: input.event, rule: input.rule, installationUUID: installationUUID, orgSlug: organization.slug,
+                projectSlug: project.slug, projectID: project.id, groupID: input.groupID, eventID: input.eventID,
+                urlPrefix: context.config.urlPrefix, additionalKey: input.additionalKey,
+                additionalPayload: input.additionalPayload))
+            return DeliveryStore.NewDelivery(
+                organizationID: organization.id, appID: appID, projectID: project.id, eventType: eventType,
+                resource: resource, requestID: requestID, webhookID: webhookID,
+                payload: String(decoding: payload.serialized(), as: UTF8.self), redeliveryOf: nil)
+        }
+
+        // Fast path (inline): the app and installation seen last time, re-validated by the insert itself.
+        if !queued, let target = context.app.alertTargets.target(organizationID: organization.id, appSlug: input.appSlug) {
+            if let (app, delivery) = try DeliveryStore.insertForApp(
+                newDelivery(appID: target.appID, installationUUID: target.installationUUID),
+                installationUUID: target.installationUUID, leaseMarginSeconds: leaseMarginSeconds, db: context.db)
+            {
+                guard let delivery else { throw disabledError(app) }
+                let attempted = try DeliveryAttempt.perform(delivery: delivery, app: app, context: context.flow)
+                return .json(attempted.json, status: .created)
+            }
+            context.app.alertTargets.remove(organizationID: organization.id, appSlug: input.appSlug)
+        }
+
         guard let (app, installationUUID) = try AppStore.findForAlert(
             slug: input.appSlug, organizationID: organization.id, db: context.db),
             installationUUID != nil || app.organizationID == organization.id || app.status == "published"
@@ -92,28 +119,25 @@ enum AlertRoutes {
             throw APIError.conflict("App '\(app.slug)' is not installed in organization '\(organization.slug)'.",
                                     code: "not_installed")
         }
-        guard !app.isDisabled else {
-            throw APIError.conflict(
-                "App '\(app.slug)' is disabled after repeated delivery errors; fix its webhook and enable it again.",
-                code: "app_disabled")
-        }
+        guard !app.isDisabled else { throw disabledError(app) }
+        context.app.alertTargets.store(
+            .init(appID: app.id, installationUUID: installationUUID), organizationID: organization.id,
+            appSlug: input.appSlug)
 
-        let payload = AlertPayload.build(AlertPayloadInput(
-            event: input.event, rule: input.rule, installationUUID: installationUUID, orgSlug: organization.slug,
-            projectSlug: project.slug, projectID: project.id, groupID: input.groupID, eventID: input.eventID,
-            urlPrefix: context.config.urlPrefix, additionalKey: input.additionalKey,
-            additionalPayload: input.additionalPayload))
         let delivery = try DeliveryStore.insert(
-            DeliveryStore.NewDelivery(
-                organizationID: organization.id, appID: app.id, projectID: project.id, eventType: eventType,
-                resource: resource, requestID: RandomToken.uuid4Hex(), webhookID: "msg_" + RandomToken.uuid4Hex(),
-                payload: String(decoding: payload.serialized(), as: UTF8.self), redeliveryOf: nil),
+            newDelivery(appID: app.id, installationUUID: installationUUID),
             queued: queued, leaseSeconds: app.timeoutMilliseconds / 1000 + leaseMarginSeconds, db: context.db)
         if queued {
             return .json(delivery.json, status: .accepted)
         }
         let attempted = try DeliveryAttempt.perform(delivery: delivery, app: app, context: context.flow)
         return .json(attempted.json, status: .created)
+    }
+
+    static func disabledError(_ app: App) -> APIError {
+        APIError.conflict(
+            "App '\(app.slug)' is disabled after repeated delivery errors; fix its webhook and enable it again.",
+            code: "app_disabled")
     }
 
     static func getAlert(_ request: Request, _ context: RequestContext) throws -> Response {

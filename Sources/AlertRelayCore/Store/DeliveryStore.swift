@@ -32,16 +32,17 @@ public struct Delivery: Sendable, Equatable {
 
 /// SQL for deliveries.
 public enum DeliveryStore {
-    static func delivery(_ row: PostgresRow) throws -> Delivery {
+    /// The delivery in the columns starting at `offset`.
+    static func delivery(_ row: PostgresRow, from offset: Int = 0) throws -> Delivery {
         Delivery(
-            id: try row.decode(0, as: Int64.self), organizationID: try row.decode(1, as: Int64.self),
-            appID: try row.decode(2, as: Int64.self), projectID: try row.decode(3, as: Int64?.self),
-            eventType: try row.decode(4, as: String.self), resource: try row.decode(5, as: String.self),
-            requestID: try row.decode(6, as: String.self), webhookID: try row.decode(7, as: String.self),
-            payload: try row.decode(8, as: String.self), status: try row.decode(9, as: String.self),
-            attempts: try row.decode(10, as: Int.self), responseCode: try row.decode(11, as: Int?.self),
-            errorClass: try row.decode(12, as: String?.self), nextAttemptAt: try row.decode(13, as: String?.self),
-            dateCreated: try row.decode(14, as: String.self))
+            id: try row.decode(offset + 0, as: Int64.self), organizationID: try row.decode(offset + 1, as: Int64.self),
+            appID: try row.decode(offset + 2, as: Int64.self), projectID: try row.decode(offset + 3, as: Int64?.self),
+            eventType: try row.decode(offset + 4, as: String.self), resource: try row.decode(offset + 5, as: String.self),
+            requestID: try row.decode(offset + 6, as: String.self), webhookID: try row.decode(offset + 7, as: String.self),
+            payload: try row.decode(offset + 8, as: String.self), status: try row.decode(offset + 9, as: String.self),
+            attempts: try row.decode(offset + 10, as: Int.self), responseCode: try row.decode(offset + 11, as: Int?.self),
+            errorClass: try row.decode(offset + 12, as: String?.self), nextAttemptAt: try row.decode(offset + 13, as: String?.self),
+            dateCreated: try row.decode(offset + 14, as: String.self))
     }
 
     public struct NewDelivery: Sendable {
@@ -93,6 +94,41 @@ public enum DeliveryStore {
         return try delivery(rows[0])
     }
 
+    /// The inline path's one statement for a known app and installation: re-validates both (the caller's ids
+    /// may be stale), reads the app's current state (secrets included, so a rotation applies at once) and,
+    /// unless the app is disabled, records the delivery (`sending`, leased). `nil` when the app or the
+    /// installation is not what the caller thought; `delivery == nil` when the app is disabled.
+    public static func insertForApp(
+        _ new: NewDelivery, installationUUID: String, leaseMarginSeconds: Int, db: PostgresConnection
+    ) throws -> (app: App, delivery: Delivery?)? {
+        let rows = try db.query(
+            """
+            WITH a AS (
+                SELECT a.id, a.uuid::text, a.organization_id, a.slug, a.name, a.status, a.webhook_url, a.events,
+                       a.timeout_ms, a.client_secret,
+                       CASE WHEN a.previous_secret_expires_at > now() THEN a.previous_secret END,
+                       rfc3339(a.disabled_at) AS disabled_at, a.disabled_reason, rfc3339(a.date_created) AS date_created
+                FROM apps a
+                JOIN installations i ON i.app_id = a.id AND i.organization_id = $1 AND i.uuid = $3::uuid
+                WHERE a.id = $2
+            ), d AS (
+                INSERT INTO deliveries (organization_id, app_id, project_id, event_type, resource, request_id, webhook_id,
+                                        payload, status, lease_until, redelivery_of)
+                SELECT $1, a.id, $4, $5, $6, $7, $8, $9, 'sending',
+                       now() + make_interval(secs => a.timeout_ms / 1000 + $10), $11
+                FROM a WHERE a.disabled_at IS NULL
+                RETURNING id, organization_id, app_id, project_id, event_type, resource, request_id, webhook_id,
+                          payload, status, attempts, response_code, error_class, rfc3339(next_attempt_at),
+                          rfc3339(date_created)
+            )
+            SELECT a.*, d.* FROM a LEFT JOIN d ON true
+            """, new.organizationID, new.appID, installationUUID, new.projectID, new.eventType, new.resource,
+            new.requestID, new.webhookID, new.payload, leaseMarginSeconds, new.redeliveryOf)
+        guard let row = rows.first else { return nil }
+        let app = try AppStore.app(row)
+        return (app, row.isNull(14) ? nil : try delivery(row, from: 14))
+    }
+
     public static func find(id: Int64, db: PostgresConnection) throws -> Delivery? {
         let rows = try db.query(
             """
@@ -100,7 +136,7 @@ public enum DeliveryStore {
                    status, attempts, response_code, error_class, rfc3339(next_attempt_at), rfc3339(date_created)
             FROM deliveries WHERE id = $1
             """, id)
-        return try rows.first.map(delivery)
+        return try rows.first.map { try delivery($0) }
     }
 
     /// The attempts of a delivery, oldest first.

@@ -1,0 +1,37 @@
+import Synchronization
+
+/// Which app and installation an (organization, app slug) pair resolved to last time, so the alert route can
+/// validate and record a delivery in one statement (`DeliveryStore.insertForApp`). Entries are only hints: the
+/// statement re-checks the app, the installation and the disabled state, and a stale entry falls back to the
+/// full lookup. So there is no TTL and no cross-process invalidation to get wrong.
+public final class AlertTargetCache: Sendable {
+    struct Key: Hashable, Sendable {
+        let organizationID: Int64
+        let appSlug: String
+    }
+
+    struct Target: Sendable {
+        let appID: Int64
+        let installationUUID: String
+    }
+
+    private let entries = Mutex<[Key: Target]>([:])
+    private let capacity = 100_000
+
+    public init() {}
+
+    func target(organizationID: Int64, appSlug: String) -> Target? {
+        entries.withLock { $0[Key(organizationID: organizationID, appSlug: appSlug)] }
+    }
+
+    func store(_ target: Target, organizationID: Int64, appSlug: String) {
+        entries.withLock { table in
+            if table.count >= capacity { table.removeAll(keepingCapacity: true) }
+            table[Key(organizationID: organizationID, appSlug: appSlug)] = target
+        }
+    }
+
+    func remove(organizationID: Int64, appSlug: String) {
+        entries.withLock { $0[Key(organizationID: organizationID, appSlug: appSlug)] = nil }
+    }
+}
