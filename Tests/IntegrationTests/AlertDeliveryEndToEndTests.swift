@@ -687,7 +687,10 @@ struct AlertDeliveryEndToEndTests {
         #expect(try list("?eventType=event_alert.triggered").count == 4)
         #expect(try list("?eventType=installation.created").isEmpty)
         #expect(try list("?organization=\(setup.org.slug)").count == 4)
-        #expect(try list("?organization=\(other.slug)").isEmpty)
+        // An organization the app is not installed in is refused like an unknown one (no probing for slugs).
+        let foreign = try TestHTTP.api(
+            "GET", "/api/0/sentry-apps/\(setup.app.slug)/requests?organization=\(other.slug)", token: Fixtures.admin)
+        #expect(foreign.status == 404, "\(foreign.summary)")
         #expect(try list("?since=\(beforeAll)").count == 4)
         #expect(try list("?since=2999-01-01T00:00:00Z").isEmpty)
         #expect(try list("?errorsOnly=true&status=4xx").compactMap { $0["response_code"] as? Int } == [404])

@@ -12,6 +12,8 @@ struct DeadWebhookJobTests {
         let organizationID = try db.query(
             "INSERT INTO organizations (slug, name) VALUES ($1, 'Dead jobs') RETURNING id", "dead-\(suffix)"
         )[0].decode(0, as: Int64.self)
+        // Deleting the organization deletes its app, whose trigger deletes the delivery.
+        defer { _ = try? db.execute("DELETE FROM organizations WHERE id = $1", organizationID) }
         let appID = try db.query(
             """
             INSERT INTO apps (uuid, organization_id, slug, name, status, webhook_url, client_secret)
@@ -33,6 +35,7 @@ struct DeadWebhookJobTests {
             RETURNING id
             """, deliveryID, appID
         )[0].decode(0, as: Int64.self)
+        defer { _ = try? db.execute("DELETE FROM jobs WHERE id = $1", jobID) }
 
         let result = try JobQueue.fail(
             id: jobID, workerID: "test-worker", error: "database unavailable", permanent: false, delaySeconds: 1, db: db)
@@ -41,7 +44,5 @@ struct DeadWebhookJobTests {
         #expect(try row.decode(0, as: String.self) == "failed")
         #expect(try row.decode(1, as: String?.self) == "worker_error")
         #expect(try row.decode(2, as: Bool.self))
-        try db.execute("DELETE FROM jobs WHERE id = $1", jobID)
-        try db.execute("DELETE FROM organizations WHERE id = $1", organizationID)
     }
 }

@@ -442,14 +442,7 @@ private struct WorkerTestEnvironment {
 
     /// The same server and credentials, another database.
     static func conninfo(_ base: String, database: String) -> String {
-        if base.hasPrefix("postgres://") || base.hasPrefix("postgresql://"), let scheme = base.range(of: "://") {
-            let schemeEnd = scheme.upperBound
-            let rest = base[schemeEnd...]
-            let query = rest.firstIndex(of: "?").map { String(rest[$0...]) } ?? ""
-            let authority = rest.prefix { $0 != "/" && $0 != "?" }
-            return String(base[..<schemeEnd]) + authority + "/" + database + query
-        }
-        return base + " dbname=" + database
+        TestEnvironment.conninfo(base, database: database)
     }
 
     /// A sink whose port is chosen but which is not started yet.

@@ -85,7 +85,7 @@ public enum DeliveryAttempt {
                 ), upd AS (
                     UPDATE deliveries SET status = 'delivered', attempts = $4, response_code = $7, error_class = NULL,
                            next_attempt_at = NULL, lease_until = NULL, date_updated = now()
-                    WHERE id = $3
+                    WHERE id = $3 AND attempts = $4 - 1 AND status IN ('queued', 'sending', 'retrying')
                 )
                 INSERT INTO health_counters AS h (app_id, organization_id, day, shard, success)
                 VALUES ($1, $2, $15::date, $16, 1)
@@ -108,12 +108,15 @@ public enum DeliveryAttempt {
                            next_attempt_at = CASE WHEN $17::double precision IS NULL THEN NULL
                                                   ELSE now() + make_interval(secs => $17::double precision) END,
                            lease_until = NULL, date_updated = now()
-                    WHERE id = $3
+                    -- Only the attempt that follows the recorded ones moves the delivery on: a duplicate
+                    -- (a job re-run after a crash, a late inline attempt) is logged but forks nothing.
+                    WHERE id = $3 AND attempts = $4 - 1 AND status IN ('queued', 'sending', 'retrying')
+                    RETURNING id
                 ), job AS (
                     INSERT INTO jobs (kind, payload, run_at, max_attempts)
-                    SELECT 'webhook', jsonb_build_object('delivery_id', $3::bigint, 'app_id', $1::bigint),
+                    SELECT 'webhook', jsonb_build_object('delivery_id', $3::bigint, 'app_id', $1::bigint, 'attempt', $4 + 1),
                            now() + make_interval(secs => $17::double precision), 5
-                    WHERE $17::double precision IS NOT NULL
+                    FROM upd WHERE $17::double precision IS NOT NULL
                 ), counter AS (
                     INSERT INTO health_counters AS h (app_id, organization_id, day, shard, success, error, timeout, fatal)
                     SELECT $1, $2, $19::date, $21, ($18 = 'success')::int, ($18 = 'error')::int, ($18 = 'timeout')::int,
@@ -189,6 +192,8 @@ public enum DeliveryAttempt {
 
     /// At most `limit` characters, cut on a character boundary.
     static func capped(_ text: String, _ limit: Int) -> String {
-        text.count <= limit ? text : String(text.prefix(limit))
+        // prefix(_:) stops after `limit` characters; counting the whole text first would walk all of it.
+        let prefix = text.prefix(limit)
+        return prefix.endIndex == text.endIndex ? text : String(prefix)
     }
 }

@@ -29,6 +29,12 @@ public final class Application: Sendable {
         var logger = self.logger
         logger[metadataKey: "request-id"] = "\(requestID)"
         var response: Response
+        // PostgreSQL text cannot hold U+0000, and no path segment or query value of ours may contain it.
+        if request.path.utf8.contains(0) || QueryParameters(request.query).pairs.contains(where: { $0.value.utf8.contains(0) || $0.name.utf8.contains(0) }) {
+            response = .error(.badRequest("The path or query string contains a NUL character.", code: "invalid_character"))
+            response.headers[.init("X-Request-ID")!] = requestID
+            return response
+        }
         switch router.match(method: request.method, path: request.path) {
         case .notFound:
             response = .error(.notFound("No route matches \(request.path)."))
@@ -56,7 +62,7 @@ public final class Application: Sendable {
         do {
             return try handler(request, context)
         } catch let error as APIError {
-            return .error(error)
+            return .error(error, requestID: error.status.code >= 500 ? context.requestID : nil)
         } catch let error as PostgresError {
             if let mapped = APIError.from(error) {
                 if error.isConnectionFailure {

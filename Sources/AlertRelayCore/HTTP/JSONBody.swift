@@ -52,6 +52,10 @@ public struct JSONBody: Sendable {
     public func optionalString(_ field: String) throws(APIError) -> String? {
         guard let value = object[field], value != .null else { return nil }
         guard case .string(let text) = value else { throw Self.wrongType(field, "a string", value) }
+        // PostgreSQL text cannot hold U+0000; refuse it here rather than fail in the database.
+        guard !text.unicodeScalars.contains("\u{0}") else {
+            throw APIError.badRequest("Field '\(field)' must not contain NUL characters.", code: "invalid_character")
+        }
         return text
     }
 
@@ -81,6 +85,9 @@ public struct JSONBody: Sendable {
         var strings: [String] = []
         for item in items {
             guard case .string(let text) = item else { throw Self.wrongType(field, "an array of strings", value) }
+            guard !text.unicodeScalars.contains("\u{0}") else {
+                throw APIError.badRequest("Field '\(field)' must not contain NUL characters.", code: "invalid_character")
+            }
             strings.append(text)
         }
         return strings

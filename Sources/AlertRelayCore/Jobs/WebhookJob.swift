@@ -2,8 +2,9 @@ import AlertRelayLogic
 import PostgresClient
 
 /// A `webhook` job: one attempt of a queued or retrying delivery, through the same send → record path as the
-/// responder. Payload: `{"delivery_id": N, "app_id": N}`. The job is finished after its attempt whatever the outcome:
-/// the attempt itself schedules the next one as a new job.
+/// responder. Payload: `{"delivery_id": N, "app_id": N, "attempt": N}`. The job is finished after its attempt whatever
+/// the outcome: the attempt itself schedules the next one as a new job. A job whose attempt was already made (it ran
+/// before its worker crashed, for instance) is skipped, so a retry chain never forks.
 public enum WebhookJob {
     public enum Result: Sendable, Equatable {
         case attempted(status: String)
@@ -21,9 +22,16 @@ public enum WebhookJob {
         guard ["queued", "retrying", "sending"].contains(delivery.status) else {
             return .skipped(reason: "delivery is already \(delivery.status)")
         }
+        if case .integer(let text)? = payload["attempt"], let attempt = Int(text), attempt != delivery.attempts + 1 {
+            return .skipped(reason: "attempt \(attempt) is stale; the delivery has \(delivery.attempts) attempts")
+        }
         guard let app = try AppStore.find(id: delivery.appID, db: context.db), !app.isDisabled else {
             try DeliveryStore.markFailed(id: delivery.id, errorClass: "app_disabled", db: context.db)
             return .skipped(reason: "app disabled or deleted")
+        }
+        guard try AppStore.isInstalled(appID: app.id, organizationID: delivery.organizationID, db: context.db) else {
+            try DeliveryStore.markFailed(id: delivery.id, errorClass: "not_installed", db: context.db)
+            return .skipped(reason: "app no longer installed in the organization")
         }
         let attempted = try DeliveryAttempt.perform(delivery: delivery, app: app, context: context)
         return .attempted(status: attempted.status)
@@ -35,7 +43,7 @@ public enum WebhookJob {
         try db.query(
             """
             WITH stale AS (
-                SELECT id, app_id FROM deliveries
+                SELECT id, app_id, attempts FROM deliveries
                 WHERE status = 'sending' AND lease_until < now()
                 ORDER BY lease_until LIMIT $1 FOR UPDATE SKIP LOCKED
             ), upd AS (
@@ -43,7 +51,7 @@ public enum WebhookJob {
                 FROM stale WHERE d.id = stale.id
             )
             INSERT INTO jobs (kind, payload, max_attempts)
-            SELECT 'webhook', jsonb_build_object('delivery_id', id, 'app_id', app_id), 5 FROM stale
+            SELECT 'webhook', jsonb_build_object('delivery_id', id, 'app_id', app_id, 'attempt', attempts + 1), 5 FROM stale
             RETURNING id
             """, limit
         ).count

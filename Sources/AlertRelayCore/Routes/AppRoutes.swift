@@ -47,11 +47,16 @@ enum AppRoutes {
         var attempt = 0
         while true {
             do {
-                let app = try AppStore.create(new, db: context.db)
-                try AuditStore.write(
-                    organizationID: organization.id, event: "sentry-app.create",
-                    data: .object(JSONObject([("name", .string(name)), ("slug", .string(app.slug))])),
-                    actor: try context.principal(for: request).actorName, db: context.db)
+                // One transaction: the secret is only ever shown by this response, so the app must not exist
+                // without it having been sent (nor without its audit entry).
+                let app = try context.db.transaction { db in
+                    let app = try AppStore.create(new, db: db)
+                    try AuditStore.write(
+                        organizationID: organization.id, event: "sentry-app.create",
+                        data: .object(JSONObject([("name", .string(name)), ("slug", .string(app.slug))])),
+                        actor: try context.principal(for: request).actorName, db: db)
+                    return app
+                }
                 return .json(app.json(organizationSlug: organization.slug, includeSecret: true), status: .created)
             } catch let error as PostgresError
                 where givenSlug == nil && attempt < 5 && error.isUniqueViolation && error.constraint == "apps_slug_key"

@@ -19,10 +19,7 @@ enum HealthRoutes {
         filter.eventType = query["eventType"].flatMap { $0.isEmpty ? nil : $0 }
         filter.errorsOnly = try parseQueryBool(query["errorsOnly"], name: "errorsOnly") ?? false
         if let slug = query["organization"], !slug.isEmpty {
-            guard let organization = try OrganizationStore.find(slug: slug, context: context) else {
-                throw APIError.notFound("Organization '\(slug)' does not exist.")
-            }
-            filter.organizationID = organization.id
+            filter.organizationID = try appOrganization(slug, app: app, context: context).id
         }
         if let status = query["status"], !status.isEmpty {
             filter.statusRange = try statusRange(status)
@@ -34,6 +31,18 @@ enum HealthRoutes {
             filter.since = since
         }
         return page.response(try RequestLogStore.list(appID: app.id, filter: filter, page: page, db: context.db), request: request)
+    }
+
+    /// An organization the app's owners may ask about: their own, or one the app is installed in. Every other slug,
+    /// existing or not, gets the same 404, so the filter cannot be used to probe for organizations.
+    static func appOrganization(_ slug: String, app: App, context: RequestContext) throws -> Organization {
+        if let organization = try OrganizationStore.find(slug: slug, context: context) {
+            if organization.id == app.organizationID { return organization }
+            if try AppStore.isInstalled(appID: app.id, organizationID: organization.id, db: context.db) {
+                return organization
+            }
+        }
+        throw APIError.notFound("App '\(app.slug)' has no installation in organization '\(slug)'.")
     }
 
     /// `2xx`, `4xx`, ... a class; `404` an exact code; `0` no response.
@@ -48,7 +57,7 @@ enum HealthRoutes {
 
     static func isTimestamp(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
-        guard bytes.count >= 10, bytes.count <= 40 else { return false }
+        guard bytes.count >= 10, bytes.count <= 40, UTCDay(String(text.prefix(10))) != nil else { return false }
         let digit = { (index: Int) in (48...57).contains(bytes[index]) }
         return digit(0) && digit(1) && digit(2) && digit(3) && bytes[4] == UInt8(ascii: "-") && digit(5) && digit(6)
             && bytes[7] == UInt8(ascii: "-") && digit(8) && digit(9)
@@ -67,6 +76,9 @@ enum HealthRoutes {
         guard !app.isDisabled else {
             throw APIError.conflict("App '\(app.slug)' is disabled; enable it before redelivering.", code: "app_disabled")
         }
+        guard try AppStore.isInstalled(appID: app.id, organizationID: original.organizationID, db: context.db) else {
+            throw APIError.conflict("App '\(app.slug)' is no longer installed in that organization.", code: "not_installed")
+        }
         let queued = AlertRoutes.prefersAsync(request)
         // The same message again: same body and webhook-id, so receivers that already processed it can tell.
         let delivery = try DeliveryStore.insert(
@@ -83,10 +95,7 @@ enum HealthRoutes {
         let (app, owner) = try AppRoutes.ownedApp(request, context, scope: .orgRead)
         var organization = owner
         if let slug = QueryParameters(request.query)["organization"], !slug.isEmpty, slug != owner.slug {
-            guard let other = try OrganizationStore.find(slug: slug, context: context) else {
-                throw APIError.notFound("Organization '\(slug)' does not exist.")
-            }
-            organization = other
+            organization = try appOrganization(slug, app: app, context: context)
         }
         let today = UTCDay(unixSeconds: WallClock.unixSeconds())
         let rows = try RequestLogStore.healthDays(appID: app.id, organizationID: organization.id, today: today, db: context.db)

@@ -158,11 +158,36 @@ public enum AppStore {
     /// The organization of an installation of the app, if it exists.
     public static func installationOrganization(appID: Int64, uuid: String, db: PostgresConnection) throws -> Int64? {
         let rows = try db.query(
-            "SELECT organization_id FROM installations WHERE app_id = $1 AND uuid::text = lower($2)", appID, uuid)
+            "SELECT organization_id FROM installations WHERE app_id = $1 AND uuid = $2::uuid", appID, uuid)
         return try rows.first?.decode(0, as: Int64.self)
     }
 
+    /// Removes the installation and fails the deliveries to that organization still waiting for an attempt, so an
+    /// uninstalled organization receives nothing more. The uuid must already be validated.
     public static func uninstall(appID: Int64, uuid: String, db: PostgresConnection) throws -> Bool {
-        try db.execute("DELETE FROM installations WHERE app_id = $1 AND uuid::text = lower($2)", appID, uuid) > 0
+        let rows = try db.query(
+            """
+            WITH gone AS (
+                DELETE FROM installations WHERE app_id = $1 AND uuid = $2::uuid RETURNING organization_id
+            ), failed AS (
+                UPDATE deliveries SET status = 'failed', error_class = 'not_installed', next_attempt_at = NULL,
+                                      date_updated = now()
+                WHERE app_id = $1 AND organization_id IN (SELECT organization_id FROM gone)
+                  AND status IN ('queued', 'retrying')
+                RETURNING id
+            ), cancelled AS (
+                UPDATE jobs SET state = 'cancelled', finished_at = now(), updated_at = now(), last_error = 'app uninstalled'
+                WHERE kind = 'webhook' AND state = 'queued' AND (payload ->> 'app_id')::bigint = $1
+                  AND (payload ->> 'delivery_id')::bigint IN (SELECT id FROM failed)
+            )
+            SELECT count(*)::int FROM gone
+            """, appID, uuid)
+        return try rows[0].decode(0, as: Int.self) > 0
+    }
+
+    public static func isInstalled(appID: Int64, organizationID: Int64, db: PostgresConnection) throws -> Bool {
+        try !db.query(
+            "SELECT 1 FROM installations WHERE app_id = $1 AND organization_id = $2", appID, organizationID
+        ).isEmpty
     }
 }

@@ -73,7 +73,7 @@ public enum DeliveryStore {
                               payload, status, attempts, response_code, error_class, next_attempt_at, date_created
                 ), job AS (
                     INSERT INTO jobs (kind, payload, max_attempts)
-                    SELECT 'webhook', jsonb_build_object('delivery_id', d.id, 'app_id', d.app_id), 5 FROM d
+                    SELECT 'webhook', jsonb_build_object('delivery_id', d.id, 'app_id', d.app_id, 'attempt', 1), 5 FROM d
                 )
                 SELECT id, organization_id, app_id, project_id, event_type, resource, request_id, webhook_id, payload,
                        status, attempts, response_code, error_class, rfc3339(next_attempt_at), rfc3339(date_created)

@@ -1,3 +1,4 @@
+import AlertRelayLogic
 import FoundationEssentials
 import Logging
 import PostgresClient
@@ -29,15 +30,30 @@ public enum Migrator {
                 throw MigrationError(description: "cannot read \(directory)/\(name)")
             }
             let sql = String(decoding: data, as: UTF8.self)
+            let checksum = TokenHash.sha256Hex(sql)
             let ran = try db.transaction { db -> Bool in
                 _ = try db.query("SELECT pg_advisory_xact_lock($1)", lockKey)
                 try db.execute(unsafeSQL: """
                     CREATE TABLE IF NOT EXISTS schema_migrations (
-                        version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())
+                        version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now());
+                    ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text;
                     """)
-                if try !db.query("SELECT 1 FROM schema_migrations WHERE version = $1", version).isEmpty { return false }
+                let applied = try db.query("SELECT checksum FROM schema_migrations WHERE version = $1", version)
+                if let row = applied.first {
+                    // An applied migration must never change: databases that ran the old text would silently
+                    // differ from new ones. Changes go into a new file.
+                    if let recorded = try row.decode(0, as: String?.self), recorded != checksum {
+                        throw MigrationError(description: """
+                            \(directory)/\(name) changed after it was applied to this database (SHA-256 \(recorded.prefix(12))… \
+                            became \(checksum.prefix(12))…); put schema changes in a new migration file
+                            """)
+                    }
+                    try db.execute("UPDATE schema_migrations SET checksum = $2 WHERE version = $1 AND checksum IS NULL",
+                                   version, checksum)
+                    return false
+                }
                 try db.execute(unsafeSQL: sql)
-                try db.execute("INSERT INTO schema_migrations (version) VALUES ($1)", version)
+                try db.execute("INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)", version, checksum)
                 return true
             }
             if ran {

@@ -61,15 +61,17 @@ public enum OrganizationStore {
     /// A project of the organization by numeric id or slug, through the cache.
     public static func findProject(organizationID: Int64, reference: String, context: RequestContext) throws -> Project? {
         if let id = Int64(reference) {
-            if let cached = context.app.cache.project(.projectID(id)) {
-                return cached.organizationID == organizationID ? cached : nil
+            // All digits: the id first, then (a slug may be all digits too) the slug.
+            if let cached = context.app.cache.project(.projectID(id)), cached.organizationID == organizationID {
+                return cached
             }
             let rows = try context.db.query(
                 "SELECT id, organization_id, slug, name, rfc3339(date_created) FROM projects WHERE id = $1", id)
-            guard let row = rows.first else { return nil }
-            let found = try project(row)
-            context.app.cache.store(found)
-            return found.organizationID == organizationID ? found : nil
+            if let row = rows.first {
+                let found = try project(row)
+                context.app.cache.store(found)
+                if found.organizationID == organizationID { return found }
+            }
         }
         if let cached = context.app.cache.project(.projectSlug(organizationID: organizationID, slug: reference)) {
             return cached

@@ -7,6 +7,18 @@ import Testing
 
 /// The variables scripts/test.sh exports (see TEST_ENV.md), read in one place.
 enum TestEnvironment {
+    /// The same server and credentials as `base` (a URI or key=value conninfo), another database.
+    static func conninfo(_ base: String, database: String) -> String {
+        if base.hasPrefix("postgres://") || base.hasPrefix("postgresql://"), let scheme = base.range(of: "://") {
+            let schemeEnd = scheme.upperBound
+            let rest = base[schemeEnd...]
+            let query = rest.firstIndex(of: "?").map { String(rest[$0...]) } ?? ""
+            let authority = rest.prefix { $0 != "/" && $0 != "?" }
+            return String(base[..<schemeEnd]) + authority + "/" + database + query
+        }
+        return base + " dbname=" + database
+    }
+
     /// libpq conninfo of the test database (`DATABASE_URL`).
     static var databaseURL: String? { variable("DATABASE_URL") }
 
