@@ -184,7 +184,8 @@ ar_spawn responder "$log/responder.log" \
 responder_pid=$AR_LAST_PID
 ar_wait_until "responder socket" 30 "$responder_pid" test -S "$socket"
 
-ar_spawn worker "$log/worker.log" "$bin_dir/alert-relay-worker" --concurrency 4
+ALERT_RELAY_WORKER_METRICS_FILE=$tmp/worker-metrics.prom \
+    ar_spawn worker "$log/worker.log" "$bin_dir/alert-relay-worker" --concurrency 4
 worker_pid=$AR_LAST_PID
 
 ar_nginx_render nginx/alert-relay.conf.template "$tmp/nginx/nginx.conf" \
@@ -211,6 +212,7 @@ export ALERT_RELAY_TEST_SMTP_START=$tmp/bin/smtp-start
 export ALERT_RELAY_TEST_SMTP_STOP=$tmp/bin/smtp-stop
 export ALERT_RELAY_TEST_PYTHON=$python
 export ALERT_RELAY_TEST_BIN_DIR=$bin_dir
+export ALERT_RELAY_TEST_WORKER_METRICS=$tmp/worker-metrics.prom
 
 ar_log "services ready (nginx $base_url, receiver $ALERT_RELAY_TEST_RECEIVER_URL, PostgreSQL port $AR_PG_PORT); running swift test"
 # In its own process group, waited for in the background: a SIGTERM/SIGINT to this script

@@ -598,6 +598,17 @@ struct AlertDeliveryEndToEndTests {
         #expect(attempts.first?["attempt"] as? Int == 1)
         #expect(attempts.first?["response_code"] as? Int == 200)
         #expect(attempts.first?["error_class"] is NSNull)
+
+        // The worker's own metrics file (it serves no HTTP) counts its successful attempts.
+        let metricsPath = try #require(TestEnvironment.variable("ALERT_RELAY_TEST_WORKER_METRICS"))
+        var successes = 0
+        let counted = Fixtures.waitUntil(timeout: 15) {
+            let text = (try? String(contentsOfFile: metricsPath, encoding: .utf8)) ?? ""
+            let line = text.split(separator: "\n").first { $0.hasPrefix(#"alert_relay_webhook_attempts_total{outcome="success"}"#) }
+            successes = line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+            return successes >= 1
+        }
+        #expect(counted, "no success counted in \(metricsPath)")
         let received = try Receiver.requests(path: setup.app.path)
         #expect(received.count == 1)
         #expect(received.first?.header("Request-ID") == record["request_id"] as? String)

@@ -17,6 +17,8 @@ public struct Config: Sendable {
     public var secretGracePeriodSeconds: Int
     public var modelCacheTTLSeconds: Int
     public var tokenCacheTTLSeconds: Int
+    /// Where the worker writes its Prometheus metrics (textfile-collector style), if anywhere.
+    public var workerMetricsFile: String?
     public var requestLogBodyCap: Int
     public var maxResponseBodyBytes: Int
     public var mailTransport: MailTransport
@@ -88,6 +90,7 @@ public struct Config: Sendable {
         secretGracePeriodSeconds = try int("ALERT_RELAY_SECRET_GRACE_SECONDS", 86_400, 0...(30 * 86_400))
         modelCacheTTLSeconds = try int("ALERT_RELAY_CACHE_TTL_SECONDS", 300, 0...86_400)
         tokenCacheTTLSeconds = try int("ALERT_RELAY_TOKEN_CACHE_SECONDS", 10, 0...300)
+        workerMetricsFile = environment["ALERT_RELAY_WORKER_METRICS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         requestLogBodyCap = try int("ALERT_RELAY_LOG_BODY_CHARS", 1024, 0...1_048_576)
         maxResponseBodyBytes = try int("ALERT_RELAY_MAX_RESPONSE_BYTES", 65_536, 1024...(16 << 20))
         guard let transport = MailTransport(rawValue: string("ALERT_RELAY_MAIL_TRANSPORT", "smtp")) else {

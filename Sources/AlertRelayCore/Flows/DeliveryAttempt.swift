@@ -41,7 +41,7 @@ public enum DeliveryAttempt {
             url: app.webhookURL, headers: headers, body: body, timeoutMilliseconds: app.timeoutMilliseconds,
             maxResponseBodyBytes: context.config.maxResponseBodyBytes, policy: context.config.targetPolicy)
         let outcome = Outcome.classify(status: response.status, failure: response.attemptFailure)
-        context.metrics.recordAttempt(outcome: "\(outcome.kind)", seconds: response.durationMilliseconds / 1000)
+        context.metrics.recordAttempt(outcome: outcome.kind.rawValue, seconds: response.durationMilliseconds / 1000)
         if case .blocked(let address) = response.failure {
             context.logger.warning(
                 "webhook target refused by the SSRF guard",
@@ -151,7 +151,7 @@ public enum DeliveryAttempt {
         logger[metadataKey: "delivery"] = "\(delivery.id)"
         logger.info(
             "webhook attempt",
-            metadata: ["app": "\(app.slug)", "attempt": "\(attempt)", "outcome": "\(outcome.kind)",
+            metadata: ["app": "\(app.slug)", "attempt": "\(attempt)", "outcome": "\(outcome.kind.rawValue)",
                        "status": "\(outcome.responseCode)", "ms": "\(Int(response.durationMilliseconds))"])
 
         var disabled = false

@@ -127,27 +127,8 @@ public final class EmailSender {
         } catch {
             return .failed(error: "cannot create the mail directory: \(error)", permanent: false)
         }
-        let bytes = email.message()
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return .failed(error: "cannot create \(temporary): errno \(errno)", permanent: false) }
-        var written = 0
-        var failure: Int32 = 0
-        bytes.withUnsafeBytes { buffer in
-            while written < buffer.count {
-                let n = write(fd, buffer.baseAddress.map { $0 + written }, buffer.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                written += n
-            }
-        }
-        if failure == 0, fsync(fd) != 0 { failure = errno }
-        close(fd)
-        if failure == 0, rename(temporary, final) != 0 { failure = errno }
+        let failure = AtomicFile.write(email.message(), to: final, temporary: temporary)
         guard failure == 0 else {
-            unlink(temporary)
             return .failed(error: "cannot write \(final): errno \(failure)", permanent: false)
         }
         return .sent(detail: "file")

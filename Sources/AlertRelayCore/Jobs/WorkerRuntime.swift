@@ -424,6 +424,17 @@ public final class WorkerRuntime: Sendable {
 
     // MARK: - Maintenance
 
+    /// The worker's attempts, durations and job counts in Prometheus text, written under a temporary name and
+    /// renamed (node_exporter's textfile collector reads such files); the worker serves no HTTP itself.
+    private func writeMetrics(to path: String, db: PostgresConnection) {
+        let jobs = (try? JobStore.counts(db: db)) ?? []
+        let text = metrics.render(cache: nil, jobs: jobs)
+        let failure = AtomicFile.write(Array(text.utf8), to: path, temporary: path + ".tmp-\(getpid())")
+        if failure != 0 {
+            logger.warning("cannot write the metrics file", metadata: ["path": "\(path)", "errno": "\(failure)"])
+        }
+    }
+
     private func runMaintenance() {
         let db = PostgresConnection(conninfo: config.databaseURL)
         let recoverMilliseconds = max(1, min(5, config.jobLeaseSeconds / 3)) * 1000
@@ -436,6 +447,9 @@ public final class WorkerRuntime: Sendable {
                 _ = try Maintenance.recoverLeases(db: db, logger: logger)
             } catch {
                 logger.warning("cannot take over expired leases", metadata: ["error": "\(error)"])
+            }
+            if let path = config.workerMetricsFile {
+                writeMetrics(to: path, db: db)
             }
             if MonotonicClock.nanoseconds() >= nextSweep {
                 nextSweep = MonotonicClock.nanoseconds() + sweepNanoseconds

@@ -33,7 +33,7 @@ public final class Metrics: Sendable {
     }
 
     /// The Prometheus text exposition; `jobs` are counts by state read from the database by the caller.
-    public func render(cache: (hits: Int, misses: Int), jobs: [(kind: String, state: String, count: Int)]) -> String {
+    public func render(cache: (hits: Int, misses: Int)?, jobs: [(kind: String, state: String, count: Int)]) -> String {
         let snapshot = state.withLock { $0 }
         var out = ""
         out += "# HELP alert_relay_webhook_attempts_total Webhook attempts made by this process, by outcome.\n"
@@ -54,10 +54,12 @@ public final class Metrics: Sendable {
         for job in jobs {
             out += "alert_relay_jobs{kind=\"\(job.kind)\",state=\"\(job.state)\"} \(job.count)\n"
         }
-        out += "# HELP alert_relay_model_cache_requests_total Model cache lookups, by result.\n"
-        out += "# TYPE alert_relay_model_cache_requests_total counter\n"
-        out += "alert_relay_model_cache_requests_total{result=\"hit\"} \(cache.hits)\n"
-        out += "alert_relay_model_cache_requests_total{result=\"miss\"} \(cache.misses)\n"
+        if let cache {
+            out += "# HELP alert_relay_model_cache_requests_total Model cache lookups, by result.\n"
+            out += "# TYPE alert_relay_model_cache_requests_total counter\n"
+            out += "alert_relay_model_cache_requests_total{result=\"hit\"} \(cache.hits)\n"
+            out += "alert_relay_model_cache_requests_total{result=\"miss\"} \(cache.misses)\n"
+        }
         out += "# HELP alert_relay_http_requests_total Requests answered by this process.\n"
         out += "# TYPE alert_relay_http_requests_total counter\n"
         out += "alert_relay_http_requests_total \(requests.load(ordering: .relaxed))\n"
