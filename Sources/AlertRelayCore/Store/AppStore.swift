@@ -38,6 +38,7 @@ public struct App: Sendable, Equatable {
 
 /// SQL for apps and installations.
 public enum AppStore {
+    /// An app from the columns of the `app_rows` view (sql/006_app_rows.sql), in its order.
     static func app(_ row: PostgresRow) throws -> App {
         App(
             id: try row.decode(0, as: Int64.self), uuid: try row.decode(1, as: String.self),
@@ -52,10 +53,7 @@ public enum AppStore {
     public static func find(slug: String, db: PostgresConnection) throws -> App? {
         let rows = try db.query(
             """
-            SELECT a.id, a.uuid::text, a.organization_id, a.slug, a.name, a.status, a.webhook_url, a.events, a.timeout_ms,
-                   a.client_secret, CASE WHEN a.previous_secret_expires_at > now() THEN a.previous_secret END,
-                   rfc3339(a.disabled_at), a.disabled_reason, rfc3339(a.date_created)
-            FROM apps a WHERE a.slug = $1
+            SELECT * FROM app_rows WHERE slug = $1
             """, slug)
         return try rows.first.map(app)
     }
@@ -63,10 +61,7 @@ public enum AppStore {
     public static func find(id: Int64, db: PostgresConnection) throws -> App? {
         let rows = try db.query(
             """
-            SELECT a.id, a.uuid::text, a.organization_id, a.slug, a.name, a.status, a.webhook_url, a.events, a.timeout_ms,
-                   a.client_secret, CASE WHEN a.previous_secret_expires_at > now() THEN a.previous_secret END,
-                   rfc3339(a.disabled_at), a.disabled_reason, rfc3339(a.date_created)
-            FROM apps a WHERE a.id = $1
+            SELECT * FROM app_rows WHERE id = $1
             """, id)
         return try rows.first.map(app)
     }
@@ -75,10 +70,8 @@ public enum AppStore {
     public static func findForAlert(slug: String, organizationID: Int64, db: PostgresConnection) throws -> (App, installationUUID: String?)? {
         let rows = try db.query(
             """
-            SELECT a.id, a.uuid::text, a.organization_id, a.slug, a.name, a.status, a.webhook_url, a.events, a.timeout_ms,
-                   a.client_secret, CASE WHEN a.previous_secret_expires_at > now() THEN a.previous_secret END,
-                   rfc3339(a.disabled_at), a.disabled_reason, rfc3339(a.date_created), i.uuid::text
-            FROM apps a LEFT JOIN installations i ON i.app_id = a.id AND i.organization_id = $2
+            SELECT a.*, i.uuid::text FROM app_rows a
+            LEFT JOIN installations i ON i.app_id = a.id AND i.organization_id = $2
             WHERE a.slug = $1
             """, slug, organizationID)
         guard let row = rows.first else { return nil }

@@ -104,13 +104,9 @@ public enum DeliveryStore {
         let rows = try db.query(
             """
             WITH a AS (
-                SELECT a.id, a.uuid::text, a.organization_id, a.slug, a.name, a.status, a.webhook_url, a.events,
-                       a.timeout_ms, a.client_secret,
-                       CASE WHEN a.previous_secret_expires_at > now() THEN a.previous_secret END,
-                       rfc3339(a.disabled_at) AS disabled_at, a.disabled_reason, rfc3339(a.date_created) AS date_created
-                FROM apps a
-                JOIN installations i ON i.app_id = a.id AND i.organization_id = $1 AND i.uuid = $3::uuid
-                WHERE a.id = $2
+                SELECT r.* FROM app_rows r
+                JOIN installations i ON i.app_id = r.id AND i.organization_id = $1 AND i.uuid = $3::uuid
+                WHERE r.id = $2
             ), d AS (
                 INSERT INTO deliveries (organization_id, app_id, project_id, event_type, resource, request_id, webhook_id,
                                         payload, status, lease_until, redelivery_of)
