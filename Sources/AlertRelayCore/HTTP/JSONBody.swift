@@ -35,11 +35,6 @@ public struct JSONBody: Sendable {
         return JSONBody(object: object)
     }
 
-    public func has(_ field: String) -> Bool {
-        if case .some(.null) = object[field] { return false }
-        return object[field] != nil
-    }
-
     public func value(_ field: String) -> JSONValue? {
         object[field]
     }
@@ -59,11 +54,6 @@ public struct JSONBody: Sendable {
         return text
     }
 
-    public func int(_ field: String) throws(APIError) -> Int {
-        guard let value = try optionalInt(field) else { throw Self.missing(field) }
-        return value
-    }
-
     public func optionalInt(_ field: String) throws(APIError) -> Int? {
         guard let value = object[field], value != .null else { return nil }
         guard case .integer(let digits) = value else { throw Self.wrongType(field, "an integer", value) }
@@ -71,12 +61,6 @@ public struct JSONBody: Sendable {
             throw .unprocessable("Field '\(field)' is out of range.")
         }
         return number
-    }
-
-    public func optionalBool(_ field: String) throws(APIError) -> Bool? {
-        guard let value = object[field], value != .null else { return nil }
-        guard case .bool(let flag) = value else { throw Self.wrongType(field, "a boolean", value) }
-        return flag
     }
 
     public func optionalStringArray(_ field: String) throws(APIError) -> [String]? {

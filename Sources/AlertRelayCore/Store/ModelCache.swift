@@ -1,7 +1,7 @@
 import Synchronization
 
 /// The model cache of BEHAVIOUR A7: organizations (by id and slug) and projects (by id and by organization + slug)
-/// with a TTL. Saving an object in this process rewrites its entry; deleting removes it. Other processes see a change
+/// with a TTL. Saving an object in this process rewrites its entry (the API deletes neither). Other processes see a change
 /// within the TTL.
 public final class ModelCache: Sendable {
     enum Key: Hashable, Sendable {
@@ -50,10 +50,6 @@ public final class ModelCache: Sendable {
 
     func store(_ project: Project) {
         insert(.project(project), keys: [.projectID(project.id), .projectSlug(organizationID: project.organizationID, slug: project.slug)])
-    }
-
-    func remove(_ keys: [Key]) {
-        entries.withLock { table in for key in keys { table[key] = nil } }
     }
 
     private func lookup(_ key: Key) -> Value? {
