@@ -9,9 +9,8 @@ import PostgresClient
 public enum DeliveryAttempt {
     /// Standard headers of every attempt, in the order they are sent.
     public static func headers(
-        delivery: Delivery, app: App, requestID: String, timestamp: Int64
+        delivery: Delivery, app: App, body: [UInt8], requestID: String, timestamp: Int64
     ) -> [(name: String, value: String)] {
-        let body = Array(delivery.payload.utf8)
         var secrets = [app.clientSecret]
         if let previous = app.previousSecret { secrets.append(previous) }
         return [
@@ -33,8 +32,8 @@ public enum DeliveryAttempt {
         let attempt = delivery.attempts + 1
         let requestID = attempt == 1 ? delivery.requestID : RandomToken.uuid4Hex()
         let timestamp = WallClock.unixSeconds()
-        let headers = headers(delivery: delivery, app: app, requestID: requestID, timestamp: timestamp)
         let body = Array(delivery.payload.utf8)
+        let headers = headers(delivery: delivery, app: app, body: body, requestID: requestID, timestamp: timestamp)
 
         let sender = try context.services.webhookSender()
         let response = sender.send(
