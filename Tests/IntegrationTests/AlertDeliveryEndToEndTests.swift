@@ -579,6 +579,35 @@ struct AlertDeliveryEndToEndTests {
 
     // MARK: Asynchronous acceptance and retries (worker)
 
+    /// The test schedule retries after about 1 s; a receiver's `Retry-After` pushes the next attempt out to what it
+    /// asked for (429 with delta-seconds, 503 with an HTTP date), and the job waits until then.
+    @Test(arguments: [(429, "delta"), (503, "date")])
+    func retryAfterIsHonoured(status: Int, form: String) throws {
+        try Fixtures.requireServices()
+        let retryAfter = form == "delta" ? "120" : Self.httpDate(secondsFromNow: 180)
+        let wanted: Double = form == "delta" ? 120 : 180
+        let setup = try Self.setup(rules: [Rule(status: status, headers: ["Retry-After": retryAfter])])
+        let (deliveryID, record) = try Self.delivery(try Fixtures.sendAlert(app: setup.app, project: setup.project))
+        #expect(record["status"] as? String == "retrying")
+        let db = try Fixtures.database()
+        let jobs = try Fixtures.webhookJobs(deliveryID: deliveryID, db: db)
+        #expect(jobs.count == 1)
+        let wait = try #require(jobs.first?.secondsUntilRun)
+        // Not the ~1 s of the schedule: at least what was asked for (less the seconds this test took), at most a bit more.
+        #expect(wait > wanted - 10 && wait <= wanted + 2, "next attempt in \(wait) s, asked \(wanted) s")
+        let next = try #require(record["next_attempt_at"] as? String)
+        #expect(!next.isEmpty)
+        #expect(try Receiver.requests(path: setup.app.path).count == 1, "no early retry")
+    }
+
+    static func httpDate(secondsFromNow: Int) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: Date().addingTimeInterval(Double(secondsFromNow)))
+    }
+
     @Test func respondAsyncQueuesAndTheWorkerDelivers() throws {
         try Fixtures.requireServices()
         let setup = try Self.setup(rules: [Rule(status: 200)])
