@@ -374,7 +374,11 @@ struct AlertDeliveryEndToEndTests {
         let db = try Fixtures.database()
         try Fixtures.seedFailingDays(app: setup.app, days: 6, db: db)
 
-        let (deliveryID, _) = try Self.delivery(try Fixtures.sendAlert(app: setup.app, project: setup.project))
+        let (deliveryID, answered) = try Self.delivery(try Fixtures.sendAlert(app: setup.app, project: setup.project))
+        // The 500 would be retried, but the disable it triggered cancelled that: the response says so.
+        #expect(answered["status"] as? String == "failed")
+        #expect(answered["error_class"] as? String == "app_disabled")
+        #expect(answered["next_attempt_at"] is NSNull)
         // The disable is committed before the response: no waiting needed.
         let appState = try TestHTTP.api("GET", "/api/0/sentry-apps/\(setup.app.slug)", token: Fixtures.admin).object()
         #expect(appState["is_disabled"] as? Bool == true)

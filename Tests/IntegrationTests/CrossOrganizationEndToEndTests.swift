@@ -58,8 +58,22 @@ struct CrossOrganizationEndToEndTests {
         #expect(refused.status == 404, "\(refused.summary)")
         #expect(try refused.object()["code"] as? String == "unknown_app")
 
-        // Nothing changed on B's side, and B's receiver got only the admin's alert.
-        #expect(try Receiver.requests(path: appB.path).count == 1)
+        // Control: the same routes answer B's own token, so the refusals above are about ownership, not broken routes.
+        let tokenB = try Fixtures.makeToken(org: orgB, scopes: ["org:admin", "alerts:write"])
+        for path in ["/api/0/organizations/\(orgB.slug)", "/api/0/organizations/\(orgB.slug)/members",
+                     "/api/0/organizations/\(orgB.slug)/audit-logs", "/api/0/organizations/\(orgB.slug)/alerts/\(deliveryID)",
+                     "/api/0/sentry-apps/\(appB.slug)", "/api/0/sentry-apps/\(appB.slug)/requests",
+                     "/api/0/sentry-apps/\(appB.slug)/health"] {
+            let own = try TestHTTP.api("GET", path, token: tokenB)
+            #expect(own.status == 200, "GET \(path) with B's token: \(own.summary)")
+        }
+        let redelivered = try TestHTTP.api(
+            "POST", "/api/0/sentry-apps/\(appB.slug)/requests/\(logID)/redeliver", token: tokenB)
+        #expect(redelivered.status == 201, "redeliver with B's token: \(redelivered.summary)")
+        _ = try Receiver.waitForRequests(path: appB.path, count: 2)
+
+        // Nothing changed on B's side, and B's receiver got only the admin's alert and B's own redelivery.
+        #expect(try Receiver.requests(path: appB.path).count == 2)
         let name = try db.query("SELECT name FROM apps WHERE id = $1", appB.id)[0].decode(0, as: String.self)
         #expect(name == appB.name)
         let installed = try db.query("SELECT count(*)::int FROM installations WHERE app_id = $1", appB.id)[0].decode(0, as: Int.self)

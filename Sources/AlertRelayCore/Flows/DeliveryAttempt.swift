@@ -153,7 +153,6 @@ public enum DeliveryAttempt {
             metadata: ["app": "\(app.slug)", "attempt": "\(attempt)", "outcome": "\(outcome.kind.rawValue)",
                        "status": "\(outcome.responseCode)", "ms": "\(Int(response.durationMilliseconds))"])
 
-        var disabled = false
         if outcome.triggersBrokenCheck, context.config.autoDisable == .all || app.isInternal {
             let days = try rows.map { row in
                 HealthDay(
@@ -163,7 +162,12 @@ public enum DeliveryAttempt {
             }
             let verdict = BrokenRule.evaluate(days, today: today, timeoutThreshold: context.config.brokenTimeoutThreshold)
             if verdict.isBroken {
-                disabled = try DisableFlow.disable(app: app, reason: verdict.reason ?? "broken", context: context)
+                if try DisableFlow.disable(app: app, reason: verdict.reason ?? "broken", context: context),
+                    let current = try DeliveryStore.find(id: delivery.id, db: context.db)
+                {
+                    // The disable may have cancelled the retry this attempt scheduled: answer what is stored.
+                    return current
+                }
             }
         }
 
@@ -174,12 +178,6 @@ public enum DeliveryAttempt {
         updated.errorClass = outcome.errorClass
         updated.nextAttemptAt = retryDelay.map {
             RFC3339.format(unixMicroseconds: WallClock.unixMicroseconds() + Int64($0 * 1_000_000))
-        }
-        if disabled, status == "retrying" {
-            // The disable cancelled the retry this attempt scheduled; say what the database now says.
-            updated.status = "failed"
-            updated.errorClass = "app_disabled"
-            updated.nextAttemptAt = nil
         }
         return updated
     }
