@@ -12,6 +12,8 @@
 # Environment:
 #   BENCH_DURATION (10s), BENCH_CONNECTIONS (32), BENCH_THREADS (2)  wrk settings
 #   ALERT_RELAY_THREADS (8)  responder threads
+#   BENCH_HOLD=1  set everything up, print how to reach it, and wait (Ctrl-C ends) instead of measuring:
+#                 for profiling with perf, strace or pg_stat_statements against the same set-up
 set -euo pipefail
 umask 022
 
@@ -115,9 +117,6 @@ ar_nginx_render nginx/alert-relay.conf.template "$tmp/nginx/nginx.conf" \
 ar_nginx_start "$tmp/nginx/nginx.conf" "$tmp/nginx"
 ar_wait_until "GET $base_url/healthz" 30 "$responder_pid" ar_http_ok "$base_url/healthz"
 
-# --- measurements -------------------------------------------------------------------------
-ar_log "responder: $responder_threads threads; RSS before load: $(bench_peak_rss "$responder_pid")"
-
 # --- fixtures: an organization, a token, a project, an internal app aimed at the 204 receiver ---
 api() { # api METHOD PATH [JSON] — admin call, prints the body
     curl -fsS -X "$1" "$base_url$2" -H "Authorization: Bearer $ALERT_RELAY_ADMIN_TOKEN" \
@@ -136,6 +135,16 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"sentry_app":"bench-hook","rule":"Bench rule","event":{"event_id":"0123456789abcdef0123456789abcdef","project":"web","group_id":42,"title":"Benchmark event","level":"error","message":"An error happened in /api/checkout","tags":[["browser","Firefox 120"],["os","Linux"]],"timestamp":1764201600.25}}'
 LUA
+
+if [[ ${BENCH_HOLD:-} == 1 ]]; then
+    {
+        echo "export DATABASE_URL='$DATABASE_URL' PGHOST='$AR_PG_SOCKDIR' PGPORT='$AR_PG_PORT' PGUSER=alertrelay"
+        echo "export BASE_URL='$base_url' ORG_TOKEN='$org_token' RESPONDER_PID='$responder_pid'"
+        echo "export ALERT_LUA='$tmp/alert.lua'"
+    } >"$tmp/env.sh"
+    ar_log "holding: source $tmp/env.sh (Ctrl-C or kill $$ ends)"
+    while :; do sleep 1; done
+fi
 
 # --- measurements -------------------------------------------------------------------------
 ar_log "responder: $responder_threads threads; RSS before load: $(bench_peak_rss "$responder_pid")"

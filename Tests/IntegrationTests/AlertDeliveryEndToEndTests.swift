@@ -757,6 +757,25 @@ struct AlertDeliveryEndToEndTests {
         #expect(try TestHTTP.api("POST", base + "/999999999/redeliver", token: Fixtures.admin).status == 404)
     }
 
+    /// A receiver may answer anything: a NUL byte (which PostgreSQL text cannot hold) or invalid UTF-8 in its
+    /// body must not stop the attempt from being recorded.
+    @Test func responseBodiesWithNULAndInvalidUTF8AreLogged() throws {
+        try Fixtures.requireServices()
+        let setup = try Self.setup(rules: [
+            Rule(status: 200, body: "ok\u{0}tail"),
+            Rule(status: 500, bodyBytes: [0x62, 0x61, 0x64, 0x00, 0xFF, 0xFE, 0x21]),
+        ])
+        let db = try Fixtures.database()
+        let (first, delivered) = try Self.delivery(try Fixtures.sendAlert(app: setup.app, project: setup.project))
+        #expect(delivered["status"] as? String == "delivered")
+        let (second, retrying) = try Self.delivery(try Fixtures.sendAlert(app: setup.app, project: setup.project))
+        #expect(retrying["status"] as? String == "retrying")
+        let rows = try Fixtures.logRows(appID: setup.app.id, db: db)
+        #expect(rows.map(\.deliveryID) == [first, second])
+        #expect(rows.map(\.responseBody) == ["ok\u{FFFD}tail", "bad\u{FFFD}\u{FFFD}\u{FFFD}!"])
+        #expect(try Self.getAlert(setup, id: first)["status"] as? String == "delivered")
+    }
+
     @Test func healthViewShowsSevenDaysAndTheBrokenFlag() throws {
         try Fixtures.requireServices()
         let setup = try Self.setup(rules: [Rule(status: 200)])

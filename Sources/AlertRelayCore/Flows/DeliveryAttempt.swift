@@ -64,13 +64,13 @@ public enum DeliveryAttempt {
 
         let today = UTCDay(unixSeconds: timestamp)
         let cap = context.config.requestLogBodyCap
-        let errorID = response.header("Sentry-Hook-Error")
-        let projectID = response.header("Sentry-Hook-Project")
+        let errorID = response.header("Sentry-Hook-Error").map(withoutNUL)
+        let projectID = response.header("Sentry-Hook-Project").map(withoutNUL)
         let bothHookHeaders = errorID != nil && projectID != nil
         let requestHeaders = headerJSON(headers)
         let requestBody = capped(delivery.payload, cap)
         let responseHeaders = headerJSON(response.headers)
-        let responseBody = capped(String(decoding: response.body, as: UTF8.self), cap)
+        let responseBody = capped(storableText(response.body), cap)
         let rows: PostgresResult
         if outcome.kind == .success {
             // The common case, kept to the statement it needs: no retry job, no broken-rule window.
@@ -185,6 +185,21 @@ public enum DeliveryAttempt {
     /// Headers as a JSON array of `[name, value]` pairs, the order kept.
     static func headerJSON(_ headers: [(name: String, value: String)]) -> String {
         String(decoding: JSONValue.array(headers.map { .array([.string($0.name), .string($0.value)]) }).serialized(), as: UTF8.self)
+    }
+
+    /// A response body as text PostgreSQL can store: invalid UTF-8 and NUL (which `text` cannot hold) become U+FFFD.
+    static func storableText(_ bytes: [UInt8]) -> String {
+        withoutNUL(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// `text` with each NUL replaced by U+FFFD.
+    static func withoutNUL(_ text: String) -> String {
+        guard text.utf8.contains(0) else { return text }
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            scalars.append(scalar == "\u{0}" ? "\u{FFFD}" : scalar)
+        }
+        return String(scalars)
     }
 
     /// At most `limit` characters, cut on a character boundary.

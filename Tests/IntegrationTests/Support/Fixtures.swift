@@ -468,6 +468,8 @@ enum Receiver {
         var headers: [String: String] = [:]
         var body: String = "{\"ok\":true}"
         var hangSeconds: Double = 0
+        /// Raw body bytes (e.g. invalid UTF-8); replaces `body` when set.
+        var bodyBytes: [UInt8]? = nil
     }
 
     /// Clears every recording and rule: do not call while other suites may run.
@@ -478,8 +480,14 @@ enum Receiver {
 
     /// Successive requests to `path` get successive responses; the last one repeats.
     static func setRules(path: String, responses: [Rule]) throws {
-        let rules: [[String: Any]] = responses.map {
-            ["status": $0.status, "headers": $0.headers, "body": $0.body, "hang_seconds": $0.hangSeconds]
+        let rules: [[String: Any]] = responses.map { rule in
+            var fields: [String: Any] = ["status": rule.status, "headers": rule.headers, "hang_seconds": rule.hangSeconds]
+            if let bytes = rule.bodyBytes {
+                fields["body_b64"] = Data(bytes).base64EncodedString()
+            } else {
+                fields["body"] = rule.body
+            }
+            return fields
         }
         let response = try TestHTTP.request(
             method: "POST", url: Fixtures.receiverURL + "/_control/rules", headers: [("Content-Type", "application/json")],
