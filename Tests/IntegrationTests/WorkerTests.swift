@@ -372,6 +372,49 @@ struct WorkerTests {
         #expect(swept.ran && swept.jobs == 2500)
         #expect(try db.query("SELECT count(*) FROM jobs").first?.decode(0, as: Int.self) == 2)
     }
+
+    @Test func retentionKeepsTheNewestHundredLogEntriesOfEachAppAndEventType() throws {
+        guard let env = try WorkerTestEnvironment.make() else { return }
+        let database = try env.createDatabase()
+        defer { database.drop() }
+        let db = database.db
+        // Ids grow with the dates. App 1: 150 expired alert entries, then 3 recent ones, and 5 expired entries of
+        // another event type; app 2: 20 expired entries.
+        func insert(app: Int, eventType: String, count: Int, daysAgo: Int) throws {
+            try db.execute(
+                """
+                INSERT INTO request_log (app_id, organization_id, attempt, date, event_type, webhook_url, response_code,
+                                         duration_ms, request_headers, request_body)
+                SELECT $1, 1, 1, now() - make_interval(days => $3) + g * interval '1 second', $2, 'http://x.test/',
+                       200, 1, '[]', '{}'
+                FROM generate_series(1, $4) g
+                """, app, eventType, daysAgo, count)
+        }
+        try insert(app: 1, eventType: "event_alert.triggered", count: 150, daysAgo: 40)
+        try insert(app: 1, eventType: "installation.created", count: 5, daysAgo: 40)
+        try insert(app: 1, eventType: "event_alert.triggered", count: 3, daysAgo: 0)
+        try insert(app: 2, eventType: "event_alert.triggered", count: 20, daysAgo: 40)
+        let newestAlerts = try db.query(
+            "SELECT id FROM request_log WHERE app_id = 1 AND event_type = 'event_alert.triggered' ORDER BY id DESC LIMIT 100"
+        ).map { try $0.decode(0, as: Int64.self) }
+        let config = try Config(environment: ["DATABASE_URL": database.conninfo])
+
+        let swept = try Maintenance.sweep(config: config, db: db, batchSize: 7)
+        #expect(swept.ran)
+        #expect(swept.requestLog == 53, "of app 1's 153 alert entries the 53 oldest are beyond the kept 100")
+        func count(_ app: Int, _ eventType: String) throws -> Int {
+            try db.query("SELECT count(*) FROM request_log WHERE app_id = $1 AND event_type = $2", app, eventType)[0]
+                .decode(0, as: Int.self)
+        }
+        #expect(try count(1, "event_alert.triggered") == 100)
+        #expect(try count(1, "installation.created") == 5)
+        #expect(try count(2, "event_alert.triggered") == 20)
+        let kept = try db.query(
+            "SELECT id FROM request_log WHERE app_id = 1 AND event_type = 'event_alert.triggered' ORDER BY id DESC"
+        ).map { try $0.decode(0, as: Int64.self) }
+        #expect(kept == newestAlerts)
+        #expect(try Maintenance.sweep(config: config, db: db, batchSize: 7).requestLog == 0, "a second sweep finds nothing")
+    }
 }
 
 // MARK: - Support

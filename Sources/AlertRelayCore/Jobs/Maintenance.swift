@@ -6,6 +6,8 @@ import PostgresClient
 public enum Maintenance {
     /// Advisory lock key of the retention sweep (any worker may hold it; the others skip the sweep).
     static let sweepLockKey = 7_214_002
+    /// Request-log entries per app and event type that retention never deletes.
+    public static let keptLogEntries = 100
 
     /// Rows removed by one sweep.
     public struct SweepResult: Sendable, Equatable {
@@ -18,7 +20,8 @@ public enum Maintenance {
         public init() {}
     }
 
-    /// Deletes request-log entries and finished deliveries older than `requestLogRetentionDays`, and finished jobs
+    /// Deletes request-log entries (except the newest ``keptLogEntries`` of each app and event type) and finished
+    /// deliveries older than `requestLogRetentionDays`, and finished jobs
     /// (`done`, `dead`, `cancelled`) older than `jobRetentionDays`, `batchSize` rows per statement. `shouldStop` is
     /// checked between statements.
     public static func sweep(
@@ -40,12 +43,31 @@ public enum Maintenance {
             return total
         }
         let logDays = config.requestLogRetentionDays
-        result.requestLog = try repeatBatches {
-            try db.execute(
-                """
-                DELETE FROM request_log WHERE id IN (
-                    SELECT id FROM request_log WHERE date < now() - make_interval(days => $1) LIMIT $2)
-                """, logDays, batchSize)
+        // Whatever their age, the newest `keptLogEntries` of each app and event type stay (the reference's
+        // buffer of 100): an integration that went quiet still shows what happened last. Their floors are
+        // found once per sweep, over the expired rows only.
+        let floors = try db.query(
+            """
+            SELECT p.app_id, p.event_type,
+                   (SELECT k.id FROM request_log k WHERE k.app_id = p.app_id AND k.event_type = p.event_type
+                    ORDER BY k.id DESC OFFSET $2 LIMIT 1)
+            FROM (SELECT DISTINCT app_id, event_type FROM request_log
+                  WHERE date < now() - make_interval(days => $1)) p
+            """, logDays, keptLogEntries - 1)
+        for floor in floors where !shouldStop() {
+            // No floor: the pair has no more than the kept entries, so none of them goes.
+            guard let floorID = try floor.decode(2, as: Int64?.self) else { continue }
+            let appID = try floor.decode(0, as: Int64.self)
+            let eventType = try floor.decode(1, as: String.self)
+            result.requestLog += try repeatBatches {
+                try db.execute(
+                    """
+                    DELETE FROM request_log WHERE id IN (
+                        SELECT id FROM request_log
+                        WHERE app_id = $1 AND event_type = $2 AND id < $3 AND date < now() - make_interval(days => $4)
+                        LIMIT $5)
+                    """, appID, eventType, floorID, logDays, batchSize)
+            }
         }
         result.jobs = try repeatBatches {
             try db.execute(
