@@ -7,7 +7,8 @@
 # PostgreSQL (database alertrelay_bench, migrated), the responder, the worker, nginx in front
 # of the responder, and a second nginx on 127.0.0.2 that answers 204 to anything (a webhook
 # receiver that costs next to nothing; its URL is in $BENCH_RECEIVER_URL). Then runs wrk
-# against each path and prints requests/s, p50 and p99, and the responder's peak RSS.
+# against each path and prints requests/s, p50 and p99, and the responder's peak RSS; then the
+# ceilings: pgbench single-row INSERTs, and pgbench replaying each alert's two statements alone.
 #
 # Environment:
 #   BENCH_DURATION (10s), BENCH_CONNECTIONS (32), BENCH_THREADS (2)  wrk settings
@@ -174,6 +175,56 @@ pg_out=$("$pgbench_bin" -n -M prepared -f "$tmp/insert.sql" -c "$bench_connectio
     -T "${bench_duration%s}" -h "$AR_PG_SOCKDIR" -p "$AR_PG_PORT" -U alertrelay alertrelay_bench)
 pg_tps=$(awk '/^tps = / { print $3; exit }' <<<"$pg_out")
 bench_results+=("$(printf '%-28s %12s tx/s (pgbench -c%s)' pgbench-insert "$pg_tps" "$bench_connections")")
+
+# PostgreSQL alone doing each alert's writes: the two statements of an inline delivery (record the delivery,
+# validated against the app and installation; then the log row, the delivery update and the counter), replayed
+# by pgbench with a payload and headers taken from the alerts just sent, at the responder's concurrency
+# (one connection per thread) and at wrk's. Nothing else runs meanwhile, so this is the ceiling for alerts
+# on this machine with this durability. The statements mirror DeliveryStore.insertForApp and the success
+# branch of DeliveryAttempt.perform; keep them in step.
+ar_pg_psql -d alertrelay_bench -Atq >"$tmp/alert-writes.sql" <<'SQL'
+SELECT format($f$\set shard random(0, 63)
+WITH a AS (
+    SELECT r.* FROM app_rows r
+    JOIN installations i ON i.app_id = r.id AND i.organization_id = %1$s AND i.uuid = %3$L::uuid
+    WHERE r.id = %2$s
+), d AS (
+    INSERT INTO deliveries (organization_id, app_id, project_id, event_type, resource, request_id, webhook_id,
+                            payload, status, lease_until, redelivery_of)
+    SELECT %1$s, a.id, %4$s, 'event_alert.triggered', 'event_alert', md5(random()::text), 'msg_' || md5(random()::text),
+           %5$L, 'sending', now() + make_interval(secs => a.timeout_ms / 1000 + 5), NULL
+    FROM a WHERE a.disabled_at IS NULL
+    RETURNING id, organization_id, app_id, project_id, event_type, resource, request_id, webhook_id,
+              payload, status, attempts, response_code, error_class, rfc3339(next_attempt_at), rfc3339(date_created)
+)
+SELECT d.id AS delivery_id FROM a LEFT JOIN d ON true \gset
+WITH log AS (
+    INSERT INTO request_log (app_id, organization_id, delivery_id, attempt, event_type, webhook_url,
+                             response_code, duration_ms, error_class, error_id, project_id,
+                             request_headers, request_body, response_headers, response_body)
+    VALUES (%2$s, %1$s, :delivery_id, 1, 'event_alert.triggered', %6$L, 204, 0.4, NULL, NULL, NULL, %7$L, %5$L, %8$L, '')
+), upd AS (
+    UPDATE deliveries SET status = 'delivered', attempts = 1, response_code = 204, error_class = NULL,
+           next_attempt_at = NULL, lease_until = NULL, date_updated = now()
+    WHERE id = :delivery_id AND attempts = 0 AND status IN ('queued', 'sending', 'retrying')
+)
+INSERT INTO health_counters AS h (app_id, organization_id, day, shard, success)
+VALUES (%2$s, %1$s, current_date, :shard, 1)
+ON CONFLICT (app_id, organization_id, day, shard) DO UPDATE SET success = h.success + 1;
+$f$, d.organization_id, d.app_id, i.uuid, d.project_id, d.payload, l.webhook_url, l.request_headers,
+     l.response_headers)
+FROM deliveries d
+JOIN installations i ON i.app_id = d.app_id AND i.organization_id = d.organization_id
+JOIN request_log l ON l.delivery_id = d.id
+ORDER BY d.id LIMIT 1
+SQL
+for clients in "$responder_threads" "$bench_connections"; do
+    pg_out=$("$pgbench_bin" -n -M prepared -f "$tmp/alert-writes.sql" -c "$clients" -j "$bench_threads" \
+        -T "${bench_duration%s}" -h "$AR_PG_SOCKDIR" -p "$AR_PG_PORT" -U alertrelay alertrelay_bench)
+    pg_tps=$(awk '/^tps = / { print $3; exit }' <<<"$pg_out")
+    bench_results+=("$(printf '%-28s %12s alerts/s (pgbench -c%s, the database part only)' \
+        pgbench-alert-writes "$pg_tps" "$clients")")
+done
 
 printf '\nResults (wrk -t%s -c%s -d%s)\n' "$bench_threads" "$bench_connections" "$bench_duration"
 printf '%s\n' "${bench_results[@]}"

@@ -30,8 +30,10 @@ public final class FastCGIServer: Sendable {
     /// started earlier with the signals unblocked would take a process-directed SIGTERM instead.
     /// The signals stay blocked in the calling thread after `run` returns. SIGPIPE is ignored.
     ///
-    /// Each of the `threads` worker threads calls `makeHandler(threadIndex)` on itself once, then
-    /// accepts, reads and answers requests one at a time.
+    /// Each of the `threads` worker threads calls `makeHandler(threadIndex)` on itself once, then answers
+    /// requests one at a time, from whichever connection has one (``ConnectionSet``): nginx may keep
+    /// connections open (`fastcgi_keep_conn on` with an upstream `keepalive` pool), and may open more of them
+    /// than there are threads.
     ///
     /// - Throws: ``FastCGIServerError`` when the configuration is invalid or the socket or threads
     ///   cannot be set up; nothing is left running then.
@@ -73,6 +75,18 @@ public final class FastCGIServer: Sendable {
         }
         _ = fcntl(wakePipe[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(wakePipe[1], F_SETFD, FD_CLOEXEC)
+        let connections: ConnectionSet
+        do {
+            var isTCP = false
+            if case .tcp = configuration.listen { isTCP = true }
+            connections = try ConnectionSet(listenFd: socket.fd, wakeFd: wakePipe[0], isTCP: isTCP)
+        } catch {
+            close(socket.fd)
+            close(wakePipe[0])
+            close(wakePipe[1])
+            socket.removeSocketFileIfOurs()
+            throw error
+        }
 
         let state = ServerState()
         var threads: [pthread_t] = []
@@ -80,8 +94,7 @@ public final class FastCGIServer: Sendable {
         for index in 0..<configuration.threads {
             let worker = FastCGIWorker(
                 index: index,
-                listenFd: socket.fd,
-                wakeFd: wakePipe[0],
+                connections: connections,
                 maxBodyBytes: configuration.maxBodyBytes,
                 logger: logger,
                 state: state,
@@ -95,7 +108,7 @@ public final class FastCGIServer: Sendable {
                 Unmanaged<FastCGIWorker>.fromOpaque(context).release()
                 state.liveWorkers.subtract(1, ordering: .relaxed)
                 logger.error("could not start FastCGI worker thread", metadata: ["fcgi.thread": "\(index)"])
-                stop(threads: threads, socket: socket, wakePipe: wakePipe, state: state)
+                stop(threads: threads, socket: socket, wakePipe: wakePipe, connections: connections, state: state)
                 throw FastCGIServerError(
                     code: .threadStartFailed,
                     message: "pthread_create failed for worker \(index)",
@@ -113,19 +126,21 @@ public final class FastCGIServer: Sendable {
         var received: Int32 = 0
         while sigwait(&stopSignals, &received) != 0 {}
         logger.info("shutdown signal received; finishing in-flight requests", metadata: ["signal": "\(received)"])
-        stop(threads: threads, socket: socket, wakePipe: wakePipe, state: state)
+        stop(threads: threads, socket: socket, wakePipe: wakePipe, connections: connections, state: state)
         logger.info("FastCGI server stopped")
     }
 
     /// Stops accepting, waits up to the grace period for the workers, then releases what they no longer use.
-    private func stop(threads: [pthread_t], socket: ListenSocket, wakePipe: [Int32], state: ServerState) {
+    private func stop(
+        threads: [pthread_t], socket: ListenSocket, wakePipe: [Int32], connections: ConnectionSet, state: ServerState
+    ) {
         state.shuttingDown.store(true, ordering: .releasing)
-        // Wakes every thread blocked in accept(): on Linux it returns EINVAL for TCP and unix listeners
-        // (close() alone would not wake them). libfcgi treats EINVAL as fatal, so FCGX_Accept_r returns < 0.
+        // New connections are refused from here on (nginx answers 502, or its JSON 503 page).
         // FCGX_ShutdownPending() is deliberately not called: it sets a process-wide flag that can never be
         // cleared, so a later server in the same process (tests) could never accept again.
         shutdown(socket.fd, Int32(SHUT_RDWR))
-        // Wakes threads idling on a kept-alive connection (see FastCGIWorker.waitForNextRequest).
+        // Wakes every thread waiting in epoll_wait (the pipe stays readable): each answers what already arrived
+        // on its connections, then leaves.
         var byte: UInt8 = 1
         _ = write(wakePipe[1], &byte, 1)
 
@@ -141,6 +156,7 @@ public final class FastCGIServer: Sendable {
             for thread in threads {
                 pthread_join(thread, nil)
             }
+            connections.closeAll()
             close(socket.fd)
             close(wakePipe[0])
             close(wakePipe[1])

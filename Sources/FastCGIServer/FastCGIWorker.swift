@@ -27,12 +27,10 @@ func fastCGIWorkerThreadMain(_ context: UnsafeMutableRawPointer?) -> UnsafeMutab
     return nil
 }
 
-/// One worker thread's immutable setup; everything mutable (the `FCGX_Request`, the handler) lives on its stack.
+/// One worker thread's immutable setup; everything mutable (the handler) lives on its stack.
 final class FastCGIWorker: Sendable {
     let index: Int
-    let listenFd: Int32
-    /// Read end of the shutdown pipe; becomes readable (and stays so) when shutdown starts.
-    let wakeFd: Int32
+    let connections: ConnectionSet
     let maxBodyBytes: Int
     let logger: Logger
     let state: ServerState
@@ -40,16 +38,14 @@ final class FastCGIWorker: Sendable {
 
     init(
         index: Int,
-        listenFd: Int32,
-        wakeFd: Int32,
+        connections: ConnectionSet,
         maxBodyBytes: Int,
         logger: Logger,
         state: ServerState,
         makeHandler: @escaping @Sendable (Int) -> any RequestHandler
     ) {
         self.index = index
-        self.listenFd = listenFd
-        self.wakeFd = wakeFd
+        self.connections = connections
         self.maxBodyBytes = maxBodyBytes
         self.logger = logger
         self.state = state
@@ -66,90 +62,81 @@ final class FastCGIWorker: Sendable {
 
     private func serveUntilShutdown(logger: Logger) {
         let handler = makeHandler(index)
-        // libfcgi keeps this address inside the streams it allocates, so it must not move (PLATFORM.md R4).
-        let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
-        request.initialize(to: FCGX_Request())
-        FCGX_InitRequest(request, listenFd, 0)
-        defer {
-            // Closes a kept-alive connection too.
-            FCGX_Free(request, 1)
-            request.deinitialize(count: 1)
-            request.deallocate()
-        }
-
-        var consecutiveFailures = 0
-        while !state.isShuttingDown {
-            if request.pointee.ipcFd >= 0 && !waitForNextRequest(onKeptConnection: request.pointee.ipcFd) {
-                break
-            }
-            let status = FCGX_Accept_r(request)
-            guard status == 0 else {
-                if state.isShuttingDown {
-                    break
+        withExtendedLifetime(handler) {
+            while true {
+                switch connections.next() {
+                case .connection(let request):
+                    serveNextRequest(on: request, with: handler, logger: logger)
+                case .listener:
+                    if !state.isShuttingDown {
+                        connections.acceptPending(logger: logger)
+                    }
+                case .shutdown:
+                    // Requests that already arrived on open connections are still answered; then the idle
+                    // connections are ended, so nginx stops using them.
+                    while case .connection(let request) = connections.next(timeoutMilliseconds: 0) {
+                        serveNextRequest(on: request, with: handler, logger: logger)
+                    }
+                    connections.shutDownIdle()
+                    return
+                case nil:
+                    continue
                 }
-                consecutiveFailures += 1
-                if consecutiveFailures == 1 || consecutiveFailures % 1000 == 0 {
-                    logger.error(
-                        "FastCGI accept failed",
-                        metadata: ["fcgi.status": "\(status)", "fcgi.failures": "\(consecutiveFailures)"]
-                    )
-                }
-                // Back off so a persistent error (EMFILE) does not spin.
-                usleep(useconds_t(min(consecutiveFailures, 100) * 1000))
-                continue
-            }
-            consecutiveFailures = 0
-            withExtendedLifetime(handler) {
-                serve(request, with: handler, logger: logger)
-            }
-            FCGX_Finish_r(request)
-        }
-    }
-
-    /// With `fastcgi_keep_conn on` libfcgi keeps the connection after `FCGX_Finish_r`, and the next
-    /// `FCGX_Accept_r` blocks reading it, where closing the listen socket cannot reach it. Waiting here on
-    /// both the connection and the shutdown pipe lets an idle kept-alive thread stop promptly.
-    /// Returns false when shutdown started and nothing arrived on the connection.
-    private func waitForNextRequest(onKeptConnection fd: Int32) -> Bool {
-        var fds = [
-            pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: wakeFd, events: Int16(POLLIN), revents: 0),
-        ]
-        while true {
-            let ready = poll(&fds, nfds_t(fds.count), -1)
-            if ready > 0 {
-                // A request that already arrived is still served during shutdown.
-                return fds[0].revents != 0 || fds[1].revents == 0
-            }
-            if ready < 0 && errno != EINTR {
-                // Let FCGX_Accept_r discover the broken connection itself.
-                return true
             }
         }
     }
 
+    /// Reads the connection's next request (it is readable), answers it, and watches the connection again if
+    /// nginx keeps it; frees it when nginx closed it.
+    private func serveNextRequest(
+        on request: UnsafeMutablePointer<FCGX_Request>, with handler: any RequestHandler, logger: Logger
+    ) {
+        guard FCGX_Accept_r(request) == 0 else {
+            // The peer closed the connection (or broke the protocol); libfcgi has closed it.
+            connections.release(request)
+            return
+        }
+        if !serve(request, with: handler, logger: logger) {
+            // Unread input would be taken for the next request's records: close instead of keeping it.
+            request.pointee.keepConnection = 0
+        }
+        FCGX_Finish_r(request)
+        if request.pointee.ipcFd >= 0 && !state.isShuttingDown {
+            connections.watchAgain(request)
+        } else {
+            // Closed by libfcgi (nginx did not keep it), or shutting down: the response is complete, and
+            // nginx takes the close of an idle kept connection in its stride.
+            connections.release(request)
+        }
+    }
+
+    /// Answers one request; returns whether its input was read to the end (the connection can carry another).
     private func serve(_ request: UnsafeMutablePointer<FCGX_Request>, with handler: any RequestHandler, logger: Logger)
+        -> Bool
     {
         var (incoming, contentLength) = CGIRequestMapper.makeRequest(params: Self.params(request.pointee.envp))
+        var inputConsumed = false
         if let input = request.pointee.in {
             if contentLength > maxBodyBytes {
-                // Not read: the router answers 413; libfcgi drains the rest when it closes the connection.
+                // Not read: the router answers 413, and the connection is closed afterwards.
                 incoming.bodyExceededLimit = true
-            } else if contentLength > 0 {
+            } else if contentLength >= 0 {
                 // A short read means the client went away; hand over what arrived.
-                incoming.body = Self.read(exactly: contentLength, from: input)
-            } else if contentLength < 0 {
-                if let body = Self.readToEnd(limit: maxBodyBytes, from: input) {
-                    incoming.body = body
-                } else {
-                    incoming.bodyExceededLimit = true
+                if contentLength > 0 {
+                    incoming.body = Self.read(exactly: contentLength, from: input)
                 }
+                inputConsumed = incoming.body.count == contentLength && Self.isAtEnd(input)
+            } else if let body = Self.readToEnd(limit: maxBodyBytes, from: input) {
+                incoming.body = body
+                inputConsumed = true
+            } else {
+                incoming.bodyExceededLimit = true
             }
         }
 
         let response = handler.handle(incoming)
 
-        guard let output = request.pointee.out else { return }
+        guard let output = request.pointee.out else { return false }
         var written = Self.write(CGIRequestMapper.renderHead(response), to: output)
         if written && incoming.method != .head {
             written = Self.write(response.body, to: output)
@@ -162,6 +149,14 @@ final class FastCGIWorker: Sendable {
             }
             logger.debug("client went away before the response was written", metadata: metadata)
         }
+        return inputConsumed && written
+    }
+
+    /// Reads the end of the input stream (nginx always ends it with an empty record, which would otherwise stay
+    /// on a kept connection); false if more data follows.
+    static func isAtEnd(_ stream: UnsafeMutablePointer<FCGX_Stream>) -> Bool {
+        var byte: CChar = 0
+        return FCGX_GetStr(&byte, 1, stream) == 0 && FCGX_GetError(stream) == 0
     }
 
     /// The `NAME=VALUE` strings of the FastCGI environment, in the order nginx sent them.

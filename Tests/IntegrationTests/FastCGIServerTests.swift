@@ -12,7 +12,8 @@ import Testing
 
 /// End to end through a real nginx: FastCGIServer in this process on a unix socket in a temp dir, nginx
 /// started here on a free loopback port. Skipped when nginx is not installed, unless CI=true.
-@Suite struct FastCGIServerTests {
+/// Serialized: a server stops on a process-wide signal, which would stop every server running at that moment.
+@Suite(.serialized) struct FastCGIServerTests {
     static let nginxPath: String? = {
         let candidates =
             ["/usr/sbin/nginx", "/usr/bin/nginx", "/usr/local/sbin/nginx", "/usr/local/bin/nginx"]
@@ -21,13 +22,15 @@ import Testing
     }()
     static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
 
+    /// Once with a connection per request, once with nginx keeping connections (`fastcgi_keep_conn on`).
     @Test(
         .enabled(if: nginxPath != nil || isCI, "nginx is not installed (set CI=true to turn this skip into a failure)"),
-        .timeLimit(.minutes(2))
+        .timeLimit(.minutes(2)),
+        arguments: [false, true]
     )
-    func servesThroughNginxAndShutsDownGracefully() throws {
+    func servesThroughNginxAndShutsDownGracefully(keepConnections: Bool) throws {
         let nginx = try #require(Self.nginxPath, "nginx is required when CI=true")
-        let fixture = try Fixture(nginx: nginx, threads: 2, maxBodyBytes: 1024)
+        let fixture = try Fixture(nginx: nginx, threads: 2, maxBodyBytes: 1024, keepConnections: keepConnections)
         defer { fixture.tearDown() }
         let client = fixture.client
 
@@ -103,6 +106,47 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: fixture.socketPath))
         // Each worker released its handler before run() returned.
         #expect(fixture.probe.liveHandlers.load(ordering: .acquiring) == 0)
+    }
+
+    /// nginx may open more kept connections than the responder has threads; each request must still be answered
+    /// at once (libfcgi alone would pin every thread to one connection and leave the others unanswered until nginx
+    /// closed them, PLATFORM.md §4). 2 threads, 12 clients at once, kept connections, bodies in both directions.
+    @Test(
+        .enabled(if: nginxPath != nil || isCI, "nginx is not installed (set CI=true to turn this skip into a failure)"),
+        .timeLimit(.minutes(2))
+    )
+    func keptConnectionsOutnumberingThreadsAreAllServed() throws {
+        let nginx = try #require(Self.nginxPath, "nginx is required when CI=true")
+        let fixture = try Fixture(nginx: nginx, threads: 2, maxBodyBytes: 4096, keepConnections: true)
+        defer { fixture.tearDown() }
+        try fixture.waitUntilServing()
+        let client = fixture.client
+        let clients = (0..<12).map { clientIndex in
+            Background { () -> [String] in
+                var problems: [String] = []
+                for requestIndex in 0..<25 {
+                    let body = Array("client \(clientIndex) request \(requestIndex)".utf8)
+                    // GET and POST alternate, so connections carry requests with and without input.
+                    let response = requestIndex % 2 == 0
+                        ? try client.request("GET", "/c\(clientIndex)/r\(requestIndex)")
+                        : try client.request("POST", "/c\(clientIndex)/r\(requestIndex)", body: body)
+                    let expected = requestIndex % 2 == 0 ? "bodyLength=0\n" : "body=" + String(decoding: body, as: UTF8.self)
+                    if response.status != 200 || !response.body.contains("path=/c\(clientIndex)/r\(requestIndex)\n")
+                        || !response.body.contains(expected)
+                    {
+                        problems.append("\(clientIndex)/\(requestIndex): \(response.status) \(response.body.prefix(80))")
+                    }
+                }
+                return problems
+            }
+        }
+        // Far below nginx's keepalive_timeout (60 s): a parked request would time out here instead.
+        let problems = try clients.flatMap { try $0.value(timeout: 20) }
+        #expect(problems.isEmpty, "\(problems.prefix(5))")
+        // Over the limit on a kept connection: 413, and the next request on the pool still works.
+        let tooLarge = try client.request("POST", "/echo", body: [UInt8](repeating: 0x62, count: 5000))
+        #expect(tooLarge.status == 413)
+        #expect(try client.request("GET", "/after-413").status == 200)
     }
 }
 
@@ -256,7 +300,9 @@ private final class Fixture {
     let probe = ServerProbe()
     private let nginx: Process
 
-    init(nginx nginxPath: String, threads: Int, maxBodyBytes: Int) throws {
+    /// With `keepConnections`, nginx keeps its FastCGI connections (an upstream `keepalive` pool larger than
+    /// `threads`, `fastcgi_keep_conn on`).
+    init(nginx nginxPath: String, threads: Int, maxBodyBytes: Int, keepConnections: Bool = false) throws {
         // Under /tmp, not $TMPDIR: nginx workers run as nobody and must traverse to the socket.
         directory = "/tmp/fcgi-test-\(UUID().uuidString.prefix(8))"
         socketPath = directory + "/fcgi.sock"
@@ -279,12 +325,17 @@ private final class Fixture {
               uwsgi_temp_path \(directory)/temp/uwsgi;
               scgi_temp_path \(directory)/temp/scgi;
               client_max_body_size 1m;
+              upstream responder {
+                server unix:\(socketPath);
+                keepalive 16;
+              }
               server {
                 listen 127.0.0.1:\(port);
                 location / {
                   include /etc/nginx/fastcgi_params;
                   fastcgi_param DOCUMENT_URI $document_uri;
-                  fastcgi_pass unix:\(socketPath);
+                  \(keepConnections ? "fastcgi_keep_conn on;" : "")
+                  fastcgi_pass responder;
                 }
               }
             }

@@ -1,14 +1,13 @@
 import Logging
 
-/// What both executables do first: logging to standard error at `ALERT_RELAY_LOG_LEVEL`, then the configuration.
+/// What both executables do first: logging to standard error at `ALERT_RELAY_LOG_LEVEL` (``LineLogHandler``), then
+/// the configuration.
 public enum Bootstrap {
     /// Bootstraps swift-log once for the process and returns the executable's logger.
     public static func logging(label: String, environment: [String: String]) -> Logger {
         let level = environment["ALERT_RELAY_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            LineLogHandler(label: label, level: level)
         }
         return Logger(label: label)
     }
