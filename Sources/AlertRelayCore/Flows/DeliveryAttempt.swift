@@ -146,12 +146,13 @@ public enum DeliveryAttempt {
                 context.services.counterShard)
         }
 
-        var logger = context.logger
-        logger[metadataKey: "delivery"] = "\(delivery.id)"
-        logger.info(
-            "webhook attempt",
-            metadata: ["app": "\(app.slug)", "attempt": "\(attempt)", "outcome": "\(outcome.kind.rawValue)",
-                       "status": "\(outcome.responseCode)", "ms": "\(Int(response.durationMilliseconds))"])
+        // Successes at debug: every attempt is in the request log already, and a busy service would write
+        // thousands of these lines a second. Anything else is worth a line at info.
+        context.logger.log(
+            level: outcome.kind == .success ? .debug : .info, "webhook attempt",
+            metadata: ["delivery": "\(delivery.id)", "app": "\(app.slug)", "attempt": "\(attempt)",
+                       "outcome": "\(outcome.kind.rawValue)", "status": "\(outcome.responseCode)",
+                       "ms": "\(Int(response.durationMilliseconds))"])
 
         if outcome.triggersBrokenCheck, context.config.autoDisable == .all || app.isInternal {
             let days = try rows.map { row in
