@@ -182,7 +182,8 @@ bench_results+=("$(printf '%-28s %12s tx/s (pgbench -c%s)' pgbench-insert "$pg_t
 # (one connection per thread) and at wrk's. Nothing else runs meanwhile, so this is the ceiling for alerts
 # on this machine with this durability. The statements mirror DeliveryStore.insertForApp and the success
 # branch of DeliveryAttempt.perform; keep them in step.
-ar_pg_psql -d alertrelay_bench -Atq >"$tmp/alert-writes.sql" <<'SQL'
+pg_out=
+ar_pg_psql -d alertrelay_bench -Atq >"$tmp/alert-writes.sql" <<'SQL' || ar_warn "could not build the alert-writes script"
 SELECT format($f$\set shard random(0, 63)
 WITH a AS (
     SELECT r.* FROM app_rows r
@@ -191,7 +192,7 @@ WITH a AS (
 ), d AS (
     INSERT INTO deliveries (organization_id, app_id, project_id, event_type, resource, request_id, webhook_id,
                             payload, status, lease_until, redelivery_of)
-    SELECT %1$s, a.id, %4$s, 'event_alert.triggered', 'event_alert', md5(random()::text), 'msg_' || md5(random()::text),
+    SELECT %1$s, a.id, %4$L::bigint, 'event_alert.triggered', 'event_alert', md5(random()::text), 'msg_' || md5(random()::text),
            %5$L, 'sending', now() + make_interval(secs => a.timeout_ms / 1000 + 5), NULL
     FROM a WHERE a.disabled_at IS NULL
     RETURNING id, organization_id, app_id, project_id, event_type, resource, request_id, webhook_id,
@@ -219,9 +220,15 @@ JOIN request_log l ON l.delivery_id = d.id
 ORDER BY d.id LIMIT 1
 SQL
 for clients in "$responder_threads" "$bench_connections"; do
-    pg_out=$("$pgbench_bin" -n -M prepared -f "$tmp/alert-writes.sql" -c "$clients" -j "$bench_threads" \
-        -T "${bench_duration%s}" -h "$AR_PG_SOCKDIR" -p "$AR_PG_PORT" -U alertrelay alertrelay_bench)
-    pg_tps=$(awk '/^tps = / { print $3; exit }' <<<"$pg_out")
+    # A failure here is reported in the results instead of ending the run (and losing the wrk figures).
+    if [[ -s $tmp/alert-writes.sql ]] &&
+        pg_out=$("$pgbench_bin" -n -M prepared -f "$tmp/alert-writes.sql" -c "$clients" -j "$bench_threads" \
+            -T "${bench_duration%s}" -h "$AR_PG_SOCKDIR" -p "$AR_PG_PORT" -U alertrelay alertrelay_bench 2>&1); then
+        pg_tps=$(awk '/^tps = / { print $3; exit }' <<<"$pg_out")
+    else
+        pg_tps=failed
+        ar_warn "pgbench replay of the alert writes failed: ${pg_out:-no delivered alert to copy}"
+    fi
     bench_results+=("$(printf '%-28s %12s alerts/s (pgbench -c%s, the database part only)' \
         pgbench-alert-writes "$pg_tps" "$clients")")
 done

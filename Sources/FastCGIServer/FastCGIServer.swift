@@ -13,6 +13,8 @@ import Synchronization
 public final class FastCGIServer: Sendable {
     /// The settings `run` uses.
     public let configuration: FastCGIServerConfiguration
+    /// Connections accepted and requests served so far.
+    public let statistics = FastCGIServerStatistics()
     private let logger: Logger
     private let running = Atomic<Bool>(false)
 
@@ -79,7 +81,8 @@ public final class FastCGIServer: Sendable {
         do {
             var isTCP = false
             if case .tcp = configuration.listen { isTCP = true }
-            connections = try ConnectionSet(listenFd: socket.fd, wakeFd: wakePipe[0], isTCP: isTCP)
+            connections = try ConnectionSet(
+                listenFd: socket.fd, wakeFd: wakePipe[0], isTCP: isTCP, statistics: statistics)
         } catch {
             close(socket.fd)
             close(wakePipe[0])
@@ -95,6 +98,7 @@ public final class FastCGIServer: Sendable {
             let worker = FastCGIWorker(
                 index: index,
                 connections: connections,
+                statistics: statistics,
                 maxBodyBytes: configuration.maxBodyBytes,
                 logger: logger,
                 state: state,
@@ -156,7 +160,7 @@ public final class FastCGIServer: Sendable {
             for thread in threads {
                 pthread_join(thread, nil)
             }
-            connections.closeAll()
+            connections.closeAll(logger: logger)
             close(socket.fd)
             close(wakePipe[0])
             close(wakePipe[1])

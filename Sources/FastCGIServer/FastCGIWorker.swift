@@ -31,6 +31,7 @@ func fastCGIWorkerThreadMain(_ context: UnsafeMutableRawPointer?) -> UnsafeMutab
 final class FastCGIWorker: Sendable {
     let index: Int
     let connections: ConnectionSet
+    let statistics: FastCGIServerStatistics
     let maxBodyBytes: Int
     let logger: Logger
     let state: ServerState
@@ -39,6 +40,7 @@ final class FastCGIWorker: Sendable {
     init(
         index: Int,
         connections: ConnectionSet,
+        statistics: FastCGIServerStatistics,
         maxBodyBytes: Int,
         logger: Logger,
         state: ServerState,
@@ -46,6 +48,7 @@ final class FastCGIWorker: Sendable {
     ) {
         self.index = index
         self.connections = connections
+        self.statistics = statistics
         self.maxBodyBytes = maxBodyBytes
         self.logger = logger
         self.state = state
@@ -65,19 +68,14 @@ final class FastCGIWorker: Sendable {
         withExtendedLifetime(handler) {
             while true {
                 switch connections.next() {
-                case .connection(let request):
-                    serveNextRequest(on: request, with: handler, logger: logger)
+                case .connection(let connection):
+                    serveNextRequest(on: connection, with: handler, logger: logger)
                 case .listener:
                     if !state.isShuttingDown {
                         connections.acceptPending(logger: logger)
                     }
                 case .shutdown:
-                    // Requests that already arrived on open connections are still answered; then the idle
-                    // connections are ended, so nginx stops using them.
-                    while case .connection(let request) = connections.next(timeoutMilliseconds: 0) {
-                        serveNextRequest(on: request, with: handler, logger: logger)
-                    }
-                    connections.shutDownIdle()
+                    drainForShutdown(with: handler, logger: logger)
                     return
                 case nil:
                     continue
@@ -86,14 +84,35 @@ final class FastCGIWorker: Sendable {
         }
     }
 
+    /// Answers the requests that already arrived on open connections, and ends the idle connections so nginx
+    /// stops using them. A request is only read from a connection this thread has claimed, so none is read (and
+    /// acted on) from a connection whose write side was shut down: nginx answers 502 for those it never sent.
+    private func drainForShutdown(with handler: any RequestHandler, logger: Logger) {
+        for _ in 0..<100 {
+            let ready = connections.readyConnections()
+            for connection in ready {
+                serveNextRequest(on: connection, with: handler, logger: logger)
+            }
+            let waiting = connections.shutDownIdle()
+            if ready.isEmpty && waiting == 0 { return }
+            if ready.isEmpty {
+                // Input is waiting on a connection another thread's epoll_wait has just taken.
+                usleep(1000)
+            }
+        }
+    }
+
     /// Reads the connection's next request (it is readable), answers it, and watches the connection again if
-    /// nginx keeps it; frees it when nginx closed it.
-    private func serveNextRequest(
-        on request: UnsafeMutablePointer<FCGX_Request>, with handler: any RequestHandler, logger: Logger
-    ) {
+    /// nginx keeps it; frees it when nginx closed it, or when shutdown has claimed it.
+    private func serveNextRequest(on connection: ConnectionSet.Connection, with handler: any RequestHandler, logger: Logger) {
+        guard connection.claim() else {
+            connections.release(connection, logger: logger)
+            return
+        }
+        let request = connection.request
         guard FCGX_Accept_r(request) == 0 else {
             // The peer closed the connection (or broke the protocol); libfcgi has closed it.
-            connections.release(request)
+            connections.release(connection, logger: logger)
             return
         }
         if !serve(request, with: handler, logger: logger) {
@@ -101,12 +120,13 @@ final class FastCGIWorker: Sendable {
             request.pointee.keepConnection = 0
         }
         FCGX_Finish_r(request)
+        statistics.requestsServed.wrappingAdd(1, ordering: .relaxed)
         if request.pointee.ipcFd >= 0 && !state.isShuttingDown {
-            connections.watchAgain(request)
+            _ = connections.watchAgain(connection, logger: logger)
         } else {
             // Closed by libfcgi (nginx did not keep it), or shutting down: the response is complete, and
             // nginx takes the close of an idle kept connection in its stride.
-            connections.release(request)
+            connections.release(connection, logger: logger)
         }
     }
 

@@ -24,6 +24,16 @@ struct LineLogHandlerTests {
         #expect(forged.contains(#"app="x\n2025-01-01T00:00:00Z critical fake: owned""#))
     }
 
+    @Test func escapesBackslashesC1ControlsAndLineSeparators() {
+        // A literal backslash-n stays distinguishable from an escaped newline.
+        #expect(Self.line(["k": #"a\nb"#], #"m\n"#).hasSuffix(#" k=a\\nb m\\n"#.appending("\n")))
+        #expect(Self.line(["k": "csi\u{9B}31m"], "x\u{2028}y\u{2029}z\u{85}").contains(#"k=csi\u{9b}31m x\u{2028}y\u{2029}z\u{85}"#))
+        // Keys are escaped too.
+        #expect(Self.line(["bad\nkey": "v"], "m").contains(#" bad\nkey=v m"#))
+        // Other non-ASCII text passes unchanged.
+        #expect(Self.line(["k": "é😀"], "ü").contains(" k=é😀 ü\n"))
+    }
+
     @Test func quotesValuesThatWouldBeAmbiguous() {
         #expect(Self.line(["k": "a b"], "m").contains(#" k="a b" m"#))
         #expect(Self.line(["k": "a=b"], "m").contains(#" k="a=b" m"#))

@@ -87,6 +87,16 @@ import Testing
         #expect(ContinuousClock.now - started < .milliseconds(1000))
         #expect(try slow.value().status == 200)
 
+        // Connections: one per request without keep_conn; reused with it.
+        let accepted = fixture.server.statistics.connectionsAccepted.load(ordering: .acquiring)
+        let served = fixture.server.statistics.requestsServed.load(ordering: .acquiring)
+        #expect(served >= 7)
+        if keepConnections {
+            #expect(accepted < served, "kept connections should carry several requests (\(accepted) for \(served))")
+        } else {
+            #expect(accepted == served, "one connection per request (\(accepted) for \(served))")
+        }
+
         // SIGTERM during a slow request: stop accepting, finish it, return from run(), remove the socket.
         let inFlight = Background { try client.request("GET", "/slow?ms=3000") }
         try fixture.waitFor("the second slow handler to start") {
@@ -143,6 +153,10 @@ import Testing
         // Far below nginx's keepalive_timeout (60 s): a parked request would time out here instead.
         let problems = try clients.flatMap { try $0.value(timeout: 20) }
         #expect(problems.isEmpty, "\(problems.prefix(5))")
+        // The 300 requests rode on a few kept connections (nginx's pool is 16), not one each.
+        let accepted = fixture.server.statistics.connectionsAccepted.load(ordering: .acquiring)
+        #expect(fixture.server.statistics.requestsServed.load(ordering: .acquiring) >= 300)
+        #expect(accepted <= 60, "\(accepted) connections for 300 requests")
         // Over the limit on a kept connection: 413, and the next request on the pool still works.
         let tooLarge = try client.request("POST", "/echo", body: [UInt8](repeating: 0x62, count: 5000))
         #expect(tooLarge.status == 413)
@@ -298,6 +312,7 @@ private final class Fixture {
     let socketPath: String
     let client: LoopbackHTTPClient
     let probe = ServerProbe()
+    let server: FastCGIServer
     private let nginx: Process
 
     /// With `keepConnections`, nginx keeps its FastCGI connections (an upstream `keepalive` pool larger than
@@ -342,7 +357,7 @@ private final class Fixture {
             """
         try config.write(toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)
 
-        let server = FastCGIServer(
+        server = FastCGIServer(
             configuration: FastCGIServerConfiguration(
                 listen: .unixSocket(path: socketPath),
                 threads: threads,
@@ -352,6 +367,7 @@ private final class Fixture {
             logger: Logger(label: "FastCGIServerTests")
         )
         let probe = self.probe
+        let server = self.server
         Thread.detachNewThread {
             probe.runThread.withLock { $0 = pthread_self() }
             do {

@@ -11,7 +11,7 @@ public final class TokenCache: Sendable {
     }
 
     private let ttlNanoseconds: Int64
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries = SleepingMutex<[String: Entry]>([:])
     private let capacity = 10_000
 
     public init(ttlSeconds: Int) {

@@ -45,12 +45,13 @@ public enum Maintenance {
         let logDays = config.requestLogRetentionDays
         // Whatever their age, the newest `keptLogEntries` of each app and event type stay (the reference's
         // buffer of 100): an integration that went quiet still shows what happened last. Their floors are
-        // found once per sweep, over the expired rows only.
+        // found once per sweep, for the pairs that have expired rows; both the floor and the deletes (oldest
+        // first) walk request_log_app_event_idx (sql/007).
         let floors = try db.query(
             """
             SELECT p.app_id, p.event_type,
                    (SELECT k.id FROM request_log k WHERE k.app_id = p.app_id AND k.event_type = p.event_type
-                    ORDER BY k.id DESC OFFSET $2 LIMIT 1)
+                    ORDER BY k.app_id DESC, k.event_type DESC, k.id DESC OFFSET $2 LIMIT 1)
             FROM (SELECT DISTINCT app_id, event_type FROM request_log
                   WHERE date < now() - make_interval(days => $1)) p
             """, logDays, keptLogEntries - 1)
@@ -65,6 +66,7 @@ public enum Maintenance {
                     DELETE FROM request_log WHERE id IN (
                         SELECT id FROM request_log
                         WHERE app_id = $1 AND event_type = $2 AND id < $3 AND date < now() - make_interval(days => $4)
+                        ORDER BY app_id, event_type, id
                         LIMIT $5)
                     """, appID, eventType, floorID, logDays, batchSize)
             }

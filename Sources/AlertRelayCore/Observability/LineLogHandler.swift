@@ -10,9 +10,11 @@ import Logging
 ///
 /// that is: the UTC time (RFC 3339, microseconds), the level, the label, the metadata as `key=value` sorted by key,
 /// then the message, which keeps the layout of swift-log's `StreamLogHandler`. Each line is one `write(2)`, so lines
-/// from several threads never interleave and no lock is taken (`StreamLogHandler` locks the stream, and looks up the
-/// local time zone, a `stat` of /etc/localtime, on every line). Control characters are escaped (`\n`, `\u{1b}`)
-/// and values with spaces, `=` or quotes are quoted, so one event is always one line, whatever a value holds.
+/// from several threads do not interleave (on a pipe, for lines up to `PIPE_BUF`, 4 KiB; on a file opened for
+/// appending, in practice) and no lock is taken (`StreamLogHandler` locks the stream, and looks up the local time
+/// zone, a `stat` of /etc/localtime, on every line). Backslashes, control characters and the Unicode line
+/// separators are escaped (`\\`, `\n`, `\u{1b}`) and values with spaces, `=` or quotes are quoted, so one event
+/// is always one line, whatever a key, value or message holds.
 public struct LineLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
@@ -72,20 +74,24 @@ public struct LineLogHandler: LogHandler {
         return out
     }
 
-    /// Appends `text` with control characters, and `\` and `"` when quoting, escaped; quoted when it is empty
-    /// or holds a space, `=` or `"`.
+    /// Appends `text` with `\`, control characters (C0, DEL, C1) and the Unicode line and paragraph separators
+    /// escaped, and `"` too when quoting; quoted when it is empty or holds a space, `=` or `"`.
     static func appendEscaped(_ text: String, to out: inout [UInt8], quoteIfNeeded: Bool) {
         let quote = quoteIfNeeded && (text.isEmpty || text.utf8.contains { $0 == 0x20 || $0 == 0x3D || $0 == 0x22 })
         if quote { out.append(UInt8(ascii: "\"")) }
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\n"): out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case UInt8(ascii: "\r"): out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case UInt8(ascii: "\t"): out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0x5C where quote, 0x22 where quote: out.append(contentsOf: [0x5C, byte])
-            case 0x00..<0x20, 0x7F:
-                out.append(contentsOf: "\\u{\(String(byte, radix: 16))}".utf8)
-            default: out.append(byte)
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+            case 0x22 where quote: out.append(contentsOf: [0x5C, 0x22])
+            case 0x00..<0x20, 0x7F...0x9F, 0x2028, 0x2029:
+                out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16))}".utf8)
+            case 0x00..<0x80:
+                out.append(UInt8(scalar.value))
+            default:
+                out.append(contentsOf: String(scalar).utf8)
             }
         }
         if quote { out.append(UInt8(ascii: "\"")) }

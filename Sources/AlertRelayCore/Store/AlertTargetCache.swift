@@ -15,7 +15,7 @@ public final class AlertTargetCache: Sendable {
         let installationUUID: String
     }
 
-    private let entries = Mutex<[Key: Target]>([:])
+    private let entries = SleepingMutex<[Key: Target]>([:])
     private let capacity = 100_000
 
     public init() {}

@@ -22,7 +22,7 @@ public final class ModelCache: Sendable {
     }
 
     private let ttlNanoseconds: Int64
-    private let entries = Mutex<[Key: Entry]>([:])
+    private let entries = SleepingMutex<[Key: Entry]>([:])
     private let hits = Atomic<Int>(0)
     private let misses = Atomic<Int>(0)
     /// The most entries kept; beyond it the cache is cleared (cheap, and bounded memory).
