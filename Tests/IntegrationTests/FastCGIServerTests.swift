@@ -12,7 +12,8 @@ import Testing
 
 /// End to end through a real nginx: FastCGIServer in this process on a unix socket in a temp dir, nginx
 /// started here on a free loopback port. Skipped when nginx is not installed, unless CI=true.
-/// Serialized: a server stops on a process-wide signal, which would stop every server running at that moment.
+/// Serialized: each case runs a server with its own nginx and times a shutdown against a slow request; side by
+/// side on 2 cores they slowed each other past that request's length.
 @Suite(.serialized) struct FastCGIServerTests {
     static let nginxPath: String? = {
         let candidates =
@@ -98,7 +99,8 @@ import Testing
         }
 
         // SIGTERM during a slow request: stop accepting, finish it, return from run(), remove the socket.
-        let inFlight = Background { try client.request("GET", "/slow?ms=3000") }
+        // Long enough that the checks below finish while it still runs, even on a loaded machine.
+        let inFlight = Background { try client.request("GET", "/slow?ms=6000") }
         try fixture.waitFor("the second slow handler to start") {
             fixture.probe.slowStarted.load(ordering: .acquiring) == 2
         }
@@ -161,6 +163,26 @@ import Testing
         let tooLarge = try client.request("POST", "/echo", body: [UInt8](repeating: 0x62, count: 5000))
         #expect(tooLarge.status == 413)
         #expect(try client.request("GET", "/after-413").status == 200)
+    }
+
+    /// The same over loopback TCP (`--bind 127.0.0.1:PORT`), with kept connections.
+    @Test(
+        .enabled(if: nginxPath != nil || isCI, "nginx is not installed (set CI=true to turn this skip into a failure)"),
+        .timeLimit(.minutes(1))
+    )
+    func servesOverTCPWithKeptConnections() throws {
+        let nginx = try #require(Self.nginxPath, "nginx is required when CI=true")
+        let fixture = try Fixture(nginx: nginx, threads: 2, maxBodyBytes: 1024, keepConnections: true, overTCP: true)
+        defer { fixture.tearDown() }
+        try fixture.waitUntilServing()
+        for index in 0..<20 {
+            let response = try fixture.client.request("POST", "/tcp/\(index)", body: Array("n=\(index)".utf8))
+            #expect(response.status == 200)
+            #expect(response.body.contains("path=/tcp/\(index)\n") && response.body.hasSuffix("body=n=\(index)"))
+        }
+        let accepted = fixture.server.statistics.connectionsAccepted.load(ordering: .acquiring)
+        #expect(accepted < fixture.server.statistics.requestsServed.load(ordering: .acquiring))
+        #expect(!FileManager.default.fileExists(atPath: fixture.socketPath), "no unix socket in TCP mode")
     }
 }
 
@@ -316,8 +338,11 @@ private final class Fixture {
     private let nginx: Process
 
     /// With `keepConnections`, nginx keeps its FastCGI connections (an upstream `keepalive` pool larger than
-    /// `threads`, `fastcgi_keep_conn on`).
-    init(nginx nginxPath: String, threads: Int, maxBodyBytes: Int, keepConnections: Bool = false) throws {
+    /// `threads`, `fastcgi_keep_conn on`). With `overTCP`, the server listens on a loopback TCP port instead of
+    /// the unix socket.
+    init(nginx nginxPath: String, threads: Int, maxBodyBytes: Int, keepConnections: Bool = false, overTCP: Bool = false)
+        throws
+    {
         // Under /tmp, not $TMPDIR: nginx workers run as nobody and must traverse to the socket.
         directory = "/tmp/fcgi-test-\(UUID().uuidString.prefix(8))"
         socketPath = directory + "/fcgi.sock"
@@ -325,6 +350,7 @@ private final class Fixture {
         chmod(directory, 0o755)
         let port = try Self.freeLoopbackPort()
         client = LoopbackHTTPClient(port: port)
+        let backendPort = overTCP ? try Self.freeLoopbackPort() : 0
 
         let config = """
             worker_processes 1;
@@ -341,7 +367,7 @@ private final class Fixture {
               scgi_temp_path \(directory)/temp/scgi;
               client_max_body_size 1m;
               upstream responder {
-                server unix:\(socketPath);
+                server \(overTCP ? "127.0.0.1:\(backendPort)" : "unix:" + socketPath);
                 keepalive 16;
               }
               server {
@@ -359,7 +385,7 @@ private final class Fixture {
 
         server = FastCGIServer(
             configuration: FastCGIServerConfiguration(
-                listen: .unixSocket(path: socketPath),
+                listen: overTCP ? .tcp(host: "127.0.0.1", port: Int(backendPort)) : .unixSocket(path: socketPath),
                 threads: threads,
                 maxBodyBytes: maxBodyBytes,
                 shutdownGraceSeconds: 10
