@@ -86,7 +86,8 @@ final class FastCGIWorker: Sendable {
 
     /// Answers the requests that already arrived on open connections, and ends the idle connections so nginx
     /// stops using them. A request is only read from a connection this thread has claimed, so none is read (and
-    /// acted on) from a connection whose write side was shut down: nginx answers 502 for those it never sent.
+    /// acted on) from a connection whose write side was shut down: a request nginx sends on one in that instant
+    /// never runs, and nginx answers it with 502 (the API's 503 page).
     private func drainForShutdown(with handler: any RequestHandler, logger: Logger) {
         for _ in 0..<100 {
             let ready = connections.readyConnections()
