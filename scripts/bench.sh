@@ -182,10 +182,20 @@ bench_results+=("$(printf '%-28s %12s delivered+logged/s (%s deliveries delivere
 ar_pg_psql -d alertrelay_bench -qc "CREATE TABLE IF NOT EXISTS bench_insert (id bigserial PRIMARY KEY, v text NOT NULL)"
 echo "INSERT INTO bench_insert (v) VALUES ('x');" >"$tmp/insert.sql"
 pgbench_bin=$(ar_pg_bin)/pgbench
-pg_out=$("$pgbench_bin" -n -M prepared -f "$tmp/insert.sql" -c "$bench_connections" -j "$bench_threads" \
-    -T "${bench_duration%s}" -h "$AR_PG_SOCKDIR" -p "$AR_PG_PORT" -U alertrelay alertrelay_bench)
-pg_tps=$(awk '/^tps = / { print $3; exit }' <<<"$pg_out")
-bench_results+=("$(printf '%-28s %12s tx/s (pgbench -c%s)' pgbench-insert "$pg_tps" "$bench_connections")")
+# bench_pgbench SCRIPT CLIENTS — pgbench's tps for SCRIPT at CLIENTS connections; "failed" (with a warning)
+# instead of ending the run and losing the wrk figures.
+bench_pgbench() {
+    local out=
+    if [[ -s $1 ]] && out=$("$pgbench_bin" -n -M prepared -f "$1" -c "$2" -j "$bench_threads" \
+        -T "${bench_duration%s}" -h "$AR_PG_SOCKDIR" -p "$AR_PG_PORT" -U alertrelay alertrelay_bench 2>&1); then
+        awk '/^tps = / { print $3; exit }' <<<"$out"
+    else
+        ar_warn "pgbench $1 -c$2 failed: ${out:-the script is empty}"
+        echo failed
+    fi
+}
+bench_results+=("$(printf '%-28s %12s tx/s (pgbench -c%s)' pgbench-insert \
+    "$(bench_pgbench "$tmp/insert.sql" "$bench_connections")" "$bench_connections")")
 
 # PostgreSQL alone doing each alert's writes: the two statements of an inline delivery (record the delivery,
 # validated against the app and installation; then the log row, the delivery update and the counter), replayed
@@ -193,7 +203,6 @@ bench_results+=("$(printf '%-28s %12s tx/s (pgbench -c%s)' pgbench-insert "$pg_t
 # (one connection per thread) and at wrk's. Nothing else runs meanwhile, so this is the ceiling for alerts
 # on this machine with this durability. The statements mirror DeliveryStore.insertForApp and the success
 # branch of DeliveryAttempt.perform; keep them in step.
-pg_out=
 ar_pg_psql -d alertrelay_bench -Atq >"$tmp/alert-writes.sql" <<'SQL' || ar_warn "could not build the alert-writes script"
 SELECT format($f$\set shard random(0, 63)
 WITH a AS (
@@ -231,17 +240,8 @@ JOIN request_log l ON l.delivery_id = d.id
 ORDER BY d.id LIMIT 1
 SQL
 for clients in "$responder_threads" "$bench_connections"; do
-    # A failure here is reported in the results instead of ending the run (and losing the wrk figures).
-    if [[ -s $tmp/alert-writes.sql ]] &&
-        pg_out=$("$pgbench_bin" -n -M prepared -f "$tmp/alert-writes.sql" -c "$clients" -j "$bench_threads" \
-            -T "${bench_duration%s}" -h "$AR_PG_SOCKDIR" -p "$AR_PG_PORT" -U alertrelay alertrelay_bench 2>&1); then
-        pg_tps=$(awk '/^tps = / { print $3; exit }' <<<"$pg_out")
-    else
-        pg_tps=failed
-        ar_warn "pgbench replay of the alert writes failed: ${pg_out:-no delivered alert to copy}"
-    fi
     bench_results+=("$(printf '%-28s %12s alerts/s (pgbench -c%s, the database part only)' \
-        pgbench-alert-writes "$pg_tps" "$clients")")
+        pgbench-alert-writes "$(bench_pgbench "$tmp/alert-writes.sql" "$clients")" "$clients")")
 done
 
 printf '\nResults (wrk -t%s -c%s -d%s)\n' "$bench_threads" "$bench_connections" "$bench_duration"

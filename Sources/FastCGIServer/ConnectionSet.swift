@@ -95,10 +95,10 @@ final class ConnectionSet: Sendable {
         }
     }
 
-    /// Waits for the next event (forever with `timeoutMilliseconds` -1); nil on timeout or interruption.
-    func next(timeoutMilliseconds: Int32 = -1) -> Event? {
+    /// Waits for the next event; nil when interrupted.
+    func next() -> Event? {
         var event = epoll_event()
-        guard epoll_wait(epollFd, &event, 1, timeoutMilliseconds) == 1 else { return nil }
+        guard epoll_wait(epollFd, &event, 1, -1) == 1 else { return nil }
         return Self.event(for: event.data.u64)
     }
 

@@ -239,7 +239,8 @@ public final class PostgresConnection {
             let text = bind.postgresText
             if let text, text.utf8.contains(0) {
                 throw PostgresError(
-                    kind: .usage, message: "bind $\(offset + 1) contains a NUL byte, which PostgreSQL text cannot hold",
+                    kind: .unstorableValue,
+                    message: "bind $\(offset + 1) contains a NUL byte, which PostgreSQL text cannot hold",
                     statement: sql.description, file: file, line: line
                 )
             }

@@ -15,6 +15,9 @@ public struct PostgresError: Error, CustomStringConvertible, CustomDebugStringCo
         case decoding
         /// The API was used wrongly (bad channel name, wrong number of binds, unknown column, ...).
         case usage
+        /// A bind value PostgreSQL cannot store: text holding U+0000. Nothing was sent; it comes from the caller's
+        /// input, so callers answer it as bad input.
+        case unstorableValue
     }
 
     /// What went wrong, broadly.
@@ -94,6 +97,7 @@ public struct PostgresError: Error, CustomStringConvertible, CustomDebugStringCo
         case .server: "server"
         case .decoding: "decoding"
         case .usage: "usage"
+        case .unstorableValue: "unstorable value"
         }
     }
 

@@ -25,14 +25,14 @@ struct CrossOrganizationEndToEndTests {
 
         func check(_ method: String, _ path: String, json: String? = nil, _ expected: Int,
                    sourceLocation: SourceLocation = #_sourceLocation) throws {
-            let response = try TestHTTP.api(method, path, token: tokenA, json: json)
-            #expect(response.status == expected, "\(method) \(path): \(response.summary)", sourceLocation: sourceLocation)
-            #expect((try? response.object()["code"] as? String) != nil, "JSON error body", sourceLocation: sourceLocation)
+            try Fixtures.expectError(
+                try TestHTTP.api(method, path, token: tokenA, json: json), expected, sourceLocation: sourceLocation)
         }
         // Routes under /organizations/B: 403 without looking B up.
         try check("GET", "/api/0/organizations/\(orgB.slug)", 403)
         try check("GET", "/api/0/organizations/\(orgB.slug)/members", 403)
         try check("GET", "/api/0/organizations/\(orgB.slug)/projects", 403)
+        try check("POST", "/api/0/organizations/\(orgB.slug)/projects", json: #"{"slug":"taken","name":"Taken"}"#, 403)
         try check("GET", "/api/0/organizations/\(orgB.slug)/audit-logs", 403)
         try check("POST", "/api/0/organizations/\(orgB.slug)/api-tokens", json: #"{"name":"x","scopes":["org:read"]}"#, 403)
         try check("GET", "/api/0/organizations/\(orgB.slug)/alerts/\(deliveryID)", 403)
@@ -78,6 +78,8 @@ struct CrossOrganizationEndToEndTests {
         #expect(name == appB.name)
         let installed = try db.query("SELECT count(*)::int FROM installations WHERE app_id = $1", appB.id)[0].decode(0, as: Int.self)
         #expect(installed == 1)
+        let projectsOfB = try TestHTTP.api("GET", "/api/0/organizations/\(orgB.slug)/projects", token: tokenB)
+        #expect(try projectsOfB.array().compactMap { $0["slug"] as? String } == [projectB.slug], "A created no project in B")
     }
 
     @Test func healthAndLogFiltersDoNotRevealOtherOrganizations() throws {
@@ -103,7 +105,20 @@ struct CrossOrganizationEndToEndTests {
         #expect(response.status == 400, "\(response.summary)")
         #expect(try response.object()["code"] as? String == "invalid_character")
         #expect((try response.object()["detail"] as? String)?.contains("'name'") == true)
-        let query = try TestHTTP.api("GET", "/api/0/organizations/x/audit-logs?event=a%00b", token: Fixtures.admin)
-        #expect(query.status == 400, "\(query.summary)")
+        // Wherever else a NUL reaches a statement (path segment, query value, a JSON field read as-is), the
+        // database layer refuses it before sending, and that is answered as bad input.
+        let org = try Fixtures.makeOrganization()
+        let app = try Fixtures.makeApp(org: org)
+        let query = try TestHTTP.api("GET", "/api/0/organizations/\(org.slug)/audit-logs?event=a%00b", token: Fixtures.admin)
+        let path = try TestHTTP.api("GET", "/api/0/organizations/\(org.slug)%00x", token: Fixtures.admin)
+        let project = try TestHTTP.api(
+            "POST", "/api/0/organizations/\(org.slug)/alerts", token: Fixtures.admin,
+            json: #"{"sentry_app":"\#(app.slug)","rule":"r","event":{"event_id":"\#(Fixtures.eventID())","project":"a\u0000b","group_id":1}}"#)
+        for response in [query, project] {
+            try Fixtures.expectError(response, 400, code: "invalid_character")
+        }
+        // A NUL in the path itself nginx refuses before the responder sees it, with its JSON 400 page.
+        try Fixtures.expectError(path, 400, code: "bad_request")
+        #expect(try Receiver.requests(path: app.path).isEmpty, "nothing was sent for the refused alert")
     }
 }

@@ -8,6 +8,7 @@ struct DeadWebhookJobTests {
     @Test func deadWebhookJobFailsItsDelivery() throws {
         guard let conninfo = TestEnvironment.requireDatabase() else { return }
         let db = PostgresConnection(conninfo: conninfo)
+        defer { db.close() }
         let suffix = String(UInt64.random(in: 0..<UInt64.max), radix: 36)
         let organizationID = try db.query(
             "INSERT INTO organizations (slug, name) VALUES ($1, 'Dead jobs') RETURNING id", "dead-\(suffix)"

@@ -9,24 +9,18 @@ import Testing
 /// whose file changed after it was applied.
 @Suite(.usesDatabase, .enabled(if: TestEnvironment.databaseTestsEnabled))
 struct MigratorTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
     @Test func appliesOnceAndRefusesAnEditedMigration() throws {
         guard let url = TestEnvironment.requireDatabase() else { return }
-        let name = "migrator_test_" + RandomToken.uuid4Hex().prefix(12)
-        let admin = PostgresConnection(conninfo: url)
-        try admin.execute(unsafeSQL: "CREATE DATABASE \(name)")
-        defer { _ = try? admin.execute(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+        let scratch = try ScratchDatabase.create(serverURL: url, prefix: "migrator_test", migrated: false)
+        defer { scratch.drop() }
 
         // A copy of sql/ that this test may edit.
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migrator-\(name)")
-        try FileManager.default.copyItem(at: Self.repository.appendingPathComponent("sql"), to: directory)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migrator-\(scratch.name)")
+        try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("sql"), to: directory)
         defer { try? FileManager.default.removeItem(at: directory) }
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }.sorted()
 
-        let db = PostgresConnection(conninfo: TestEnvironment.conninfo(url, database: name))
-        defer { db.close() }
+        let db = scratch.db
         let logger = Logger(label: "migrator-test")
         let first = try Migrator.migrate(directory: directory.path, db: db, logger: logger)
         #expect(first == files.map { String($0.dropLast(4)) })
@@ -46,5 +40,21 @@ struct MigratorTests {
             #expect(error.description.contains(files[0]))
             #expect(error.description.contains("new migration"))
         }
+
+        // A version applied before checksums were recorded is not stamped with today's file: what ran is unknown.
+        let second = String(files[1].dropLast(4))
+        try db.execute("UPDATE schema_migrations SET checksum = NULL WHERE version = $1", second)
+        try FileManager.default.copyItem(
+            at: repositoryRoot.appendingPathComponent("sql/\(files[0])"), to: directory.appendingPathComponent("restored"))
+        try FileManager.default.removeItem(at: edited)
+        try FileManager.default.moveItem(at: directory.appendingPathComponent("restored"), to: edited)
+        do {
+            try Migrator.migrate(directory: directory.path, db: db, logger: logger)
+            Issue.record("a migration without a recorded checksum was accepted")
+        } catch let error as Migrator.MigrationError {
+            #expect(error.description.contains(second) && error.description.contains("recreate the database"))
+        }
+        let unstamped = try db.query("SELECT checksum FROM schema_migrations WHERE version = $1", second)
+        #expect(try unstamped[0].decode(0, as: String?.self) == nil)
     }
 }

@@ -319,7 +319,8 @@ struct PostgresClientTests {
         #expect(syntax.statement == "SELEC 1")
 
         let nul = try #require(throws: PostgresError.self) { try db.query("SELECT $1::text", "a\u{0}b") }
-        #expect(nul.kind == .usage)
+        #expect(nul.kind == .unstorableValue)
+        #expect(!nul.isConnectionFailure)
 
         try db.execute(
             unsafeSQL: "CREATE TEMP TABLE pgtest_multi (x int); INSERT INTO pgtest_multi VALUES (1), (2), (3);")

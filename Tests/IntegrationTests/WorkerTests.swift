@@ -378,8 +378,8 @@ struct WorkerTests {
         let database = try env.createDatabase()
         defer { database.drop() }
         let db = database.db
-        // Ids grow with the dates. App 1: 150 expired alert entries, then 3 recent ones, and 5 expired entries of
-        // another event type; app 2: 20 expired entries.
+        // Ids grow with the dates, as they do in service. App 1: 150 expired alert entries and 5 expired entries of
+        // another event type; app 2: 130 expired entries; then 3 recent alert entries of app 1.
         func insert(app: Int, eventType: String, count: Int, daysAgo: Int) throws {
             try db.execute(
                 """
@@ -392,8 +392,17 @@ struct WorkerTests {
         }
         try insert(app: 1, eventType: "event_alert.triggered", count: 150, daysAgo: 40)
         try insert(app: 1, eventType: "installation.created", count: 5, daysAgo: 40)
+        try insert(app: 2, eventType: "event_alert.triggered", count: 130, daysAgo: 40)
         try insert(app: 1, eventType: "event_alert.triggered", count: 3, daysAgo: 0)
-        try insert(app: 2, eventType: "event_alert.triggered", count: 20, daysAgo: 40)
+        // Deliveries: finished long ago (goes), still retrying though created long ago (stays), finished recently.
+        try db.execute(
+            """
+            INSERT INTO deliveries (organization_id, app_id, event_type, resource, request_id, webhook_id, payload, status,
+                                    date_created, date_updated)
+            SELECT 1, 1, 'event_alert.triggered', 'event_alert', 'r' || g, 'msg_' || g, '{}', status,
+                   now() - make_interval(days => age), now() - make_interval(days => age)
+            FROM (VALUES (1, 'delivered', 40), (2, 'retrying', 40), (3, 'delivered', 0)) AS v(g, status, age)
+            """)
         let newestAlerts = try db.query(
             "SELECT id FROM request_log WHERE app_id = 1 AND event_type = 'event_alert.triggered' ORDER BY id DESC LIMIT 100"
         ).map { try $0.decode(0, as: Int64.self) }
@@ -401,19 +410,23 @@ struct WorkerTests {
 
         let swept = try Maintenance.sweep(config: config, db: db, batchSize: 7)
         #expect(swept.ran)
-        #expect(swept.requestLog == 53, "of app 1's 153 alert entries the 53 oldest are beyond the kept 100")
+        #expect(swept.requestLog == 53 + 30, "the oldest beyond the kept 100: 53 of app 1's alerts, 30 of app 2's")
+        #expect(swept.deliveries == 1)
+        #expect(try db.query("SELECT status FROM deliveries ORDER BY id").map { try $0.decode(0, as: String.self) }
+            == ["retrying", "delivered"])
         func count(_ app: Int, _ eventType: String) throws -> Int {
             try db.query("SELECT count(*) FROM request_log WHERE app_id = $1 AND event_type = $2", app, eventType)[0]
                 .decode(0, as: Int.self)
         }
         #expect(try count(1, "event_alert.triggered") == 100)
         #expect(try count(1, "installation.created") == 5)
-        #expect(try count(2, "event_alert.triggered") == 20)
+        #expect(try count(2, "event_alert.triggered") == 100)
         let kept = try db.query(
             "SELECT id FROM request_log WHERE app_id = 1 AND event_type = 'event_alert.triggered' ORDER BY id DESC"
         ).map { try $0.decode(0, as: Int64.self) }
         #expect(kept == newestAlerts)
-        #expect(try Maintenance.sweep(config: config, db: db, batchSize: 7).requestLog == 0, "a second sweep finds nothing")
+        let again = try Maintenance.sweep(config: config, db: db, batchSize: 7)
+        #expect(again.requestLog == 0 && again.deliveries == 0, "a second sweep finds nothing")
     }
 }
 
@@ -464,8 +477,7 @@ private struct WorkerTestEnvironment {
             }
             return nil
         }
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
+        let repository = repositoryRoot
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
             "alert-relay-worker-tests-\(getpid())-\(RandomToken.uuid4Hex().prefix(8))")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -473,19 +485,8 @@ private struct WorkerTestEnvironment {
             databaseURL: url, binDirectory: bin, python: python, repository: repository, scratch: scratch)
     }
 
-    func createDatabase() throws -> TestDatabase {
-        let name = "worker_test_" + RandomToken.uuid4Hex().prefix(12)
-        let admin = PostgresConnection(conninfo: databaseURL)
-        try admin.execute(unsafeSQL: "CREATE DATABASE \(name)")
-        let conninfo = Self.conninfo(databaseURL, database: name)
-        let db = PostgresConnection(conninfo: conninfo)
-        try Migrator.migrate(directory: repository.appendingPathComponent("sql").path, db: db, logger: Logger(label: "test"))
-        return TestDatabase(name: name, conninfo: conninfo, db: db, admin: admin)
-    }
-
-    /// The same server and credentials, another database.
-    static func conninfo(_ base: String, database: String) -> String {
-        TestEnvironment.conninfo(base, database: database)
+    func createDatabase() throws -> ScratchDatabase {
+        try ScratchDatabase.create(serverURL: databaseURL, prefix: "worker_test")
     }
 
     /// A sink whose port is chosen but which is not started yet.
@@ -506,7 +507,7 @@ private struct WorkerTestEnvironment {
     }
 
     func startWorker(
-        database: TestDatabase, sink: SMTPSink, arguments: [String], environment extra: [String: String] = [:]
+        database: ScratchDatabase, sink: SMTPSink, arguments: [String], environment extra: [String: String] = [:]
     ) throws -> WorkerProcess {
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = database.conninfo
@@ -539,18 +540,6 @@ private struct WorkerTestEnvironment {
         }
         guard bound else { throw WorkerTestError(description: "bind() failed") }
         return Int(UInt16(bigEndian: address.sin_port))
-    }
-}
-
-private struct TestDatabase {
-    let name: String
-    let conninfo: String
-    let db: PostgresConnection
-    let admin: PostgresConnection
-
-    func drop() {
-        db.close()
-        _ = try? admin.execute(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
     }
 }
 

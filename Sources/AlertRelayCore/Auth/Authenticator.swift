@@ -18,11 +18,12 @@ public enum Authenticator {
         }
         let hash = TokenHash.sha256Hex(token)
         if let cached = cache.principal(forHash: hash) { return cached }
+        let generation = cache.generation
         guard let row = try TokenStore.find(hash: hash, db: db) else {
             throw APIError.unauthorized
         }
         let principal = Principal.token(id: row.id, organizationID: row.organizationID, scopes: row.scopes)
-        cache.store(principal, forHash: hash)
+        cache.store(principal, forHash: hash, readIn: generation)
         return principal
     }
 

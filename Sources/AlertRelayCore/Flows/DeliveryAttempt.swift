@@ -95,7 +95,7 @@ public enum DeliveryAttempt {
                 bothHookHeaders ? projectID : nil, requestHeaders, requestBody, responseHeaders, responseBody,
                 today.description, context.services.counterShard)
         } else {
-        rows = try context.db.query(
+            rows = try context.db.query(
                 """
                 WITH log AS (
                     INSERT INTO request_log (app_id, organization_id, delivery_id, attempt, event_type, webhook_url, response_code,

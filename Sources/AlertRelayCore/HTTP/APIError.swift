@@ -41,6 +41,10 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Constraint names map to sentences here, in one place.
     public static func from(_ error: PostgresError) -> APIError? {
         if error.isConnectionFailure { return .databaseUnavailable }
+        if error.kind == .unstorableValue {
+            // Input that reached a statement with U+0000 in it (a path segment, a query or JSON value).
+            return .badRequest("A value contains a NUL character, which cannot be stored.", code: "invalid_character")
+        }
         switch error.sqlState {
         case "23505":
             let what: String

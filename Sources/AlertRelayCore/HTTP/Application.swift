@@ -29,12 +29,6 @@ public final class Application: Sendable {
         var logger = self.logger
         logger[metadataKey: "request-id"] = "\(requestID)"
         var response: Response
-        // PostgreSQL text cannot hold U+0000, and no path segment or query value of ours may contain it.
-        if request.path.utf8.contains(0) || request.query.utf8.contains(0) || Self.containsEncodedNUL(request.query) {
-            response = .error(.badRequest("The path or query string contains a NUL character.", code: "invalid_character"))
-            response.headers[.init("X-Request-ID")!] = requestID
-            return response
-        }
         switch router.match(method: request.method, path: request.path) {
         case .notFound:
             response = .error(.notFound("No route matches \(request.path)."))
@@ -82,17 +76,6 @@ public final class Application: Sendable {
         .error(APIError(.internalServerError, code: "internal_error",
                         "An internal error occurred; quote the request id when reporting it."),
                requestID: context.requestID)
-    }
-
-    /// `%00` anywhere in a raw query string (a cheap scan; no parsing on the hot path).
-    static func containsEncodedNUL(_ query: String) -> Bool {
-        let bytes = Array(query.utf8)
-        guard bytes.count >= 3 else { return false }
-        for index in 0..<(bytes.count - 2) where bytes[index] == UInt8(ascii: "%")
-            && bytes[index + 1] == UInt8(ascii: "0") && bytes[index + 2] == UInt8(ascii: "0") {
-            return true
-        }
-        return false
     }
 
     /// The caller's `X-Request-ID` when it is a sane token, else a new random one.

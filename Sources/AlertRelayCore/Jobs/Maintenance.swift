@@ -43,18 +43,20 @@ public enum Maintenance {
             return total
         }
         let logDays = config.requestLogRetentionDays
+        // Rows arrive in id order, so everything below the first id inside the retention is expired: a range of
+        // the primary key bounds every statement below (no index on the dates, which deletes would spoil).
+        let logBound = try firstRetainedID(table: .requestLog, days: logDays, db: db)
         // Whatever their age, the newest `keptLogEntries` of each app and event type stay (the reference's
         // buffer of 100): an integration that went quiet still shows what happened last. Their floors are
-        // found once per sweep, for the pairs that have expired rows; both the floor and the deletes (oldest
-        // first) walk request_log_app_event_idx (sql/007).
+        // found once per sweep, for the pairs that have expired rows; the floor and the deletes (oldest first)
+        // walk request_log_app_event_idx (sql/007).
         let floors = try db.query(
             """
             SELECT p.app_id, p.event_type,
                    (SELECT k.id FROM request_log k WHERE k.app_id = p.app_id AND k.event_type = p.event_type
                     ORDER BY k.app_id DESC, k.event_type DESC, k.id DESC OFFSET $2 LIMIT 1)
-            FROM (SELECT DISTINCT app_id, event_type FROM request_log
-                  WHERE date < now() - make_interval(days => $1)) p
-            """, logDays, keptLogEntries - 1)
+            FROM (SELECT DISTINCT app_id, event_type FROM request_log WHERE id < $1) p
+            """, logBound, keptLogEntries - 1)
         for floor in floors where !shouldStop() {
             // No floor: the pair has no more than the kept entries, so none of them goes.
             guard let floorID = try floor.decode(2, as: Int64?.self) else { continue }
@@ -65,10 +67,10 @@ public enum Maintenance {
                     """
                     DELETE FROM request_log WHERE id IN (
                         SELECT id FROM request_log
-                        WHERE app_id = $1 AND event_type = $2 AND id < $3 AND date < now() - make_interval(days => $4)
+                        WHERE app_id = $1 AND event_type = $2 AND id < $3
                         ORDER BY app_id, event_type, id
-                        LIMIT $5)
-                    """, appID, eventType, floorID, logDays, batchSize)
+                        LIMIT $4)
+                    """, appID, eventType, min(floorID, logBound), batchSize)
             }
         }
         result.jobs = try repeatBatches {
@@ -80,17 +82,47 @@ public enum Maintenance {
                     LIMIT $2)
                 """, config.jobRetentionDays, batchSize)
         }
-        // Only finished deliveries: one still queued or retrying has a job that will need it.
+        // Only finished deliveries, created and finished before the retention: one still queued or retrying has a
+        // job that will need it.
+        let deliveryBound = try firstRetainedID(table: .deliveries, days: logDays, db: db)
         result.deliveries = try repeatBatches {
             try db.execute(
                 """
                 DELETE FROM deliveries WHERE id IN (
                     SELECT id FROM deliveries
-                    WHERE status IN ('delivered', 'failed') AND date_updated < now() - make_interval(days => $1)
-                    LIMIT $2)
-                """, logDays, batchSize)
+                    WHERE id < $1 AND status IN ('delivered', 'failed') AND date_updated < now() - make_interval(days => $2)
+                    ORDER BY id
+                    LIMIT $3)
+                """, deliveryBound, logDays, batchSize)
         }
         return result
+    }
+
+    private enum DatedTable {
+        case requestLog, deliveries
+    }
+
+    /// The smallest id whose row is younger than `days` (one past the largest id when none is): every row below it
+    /// is older. Reads the primary key from the start, so it passes only the expired rows retention keeps or has
+    /// yet to delete.
+    private static func firstRetainedID(table: DatedTable, days: Int, db: PostgresConnection) throws -> Int64 {
+        let rows: PostgresResult
+        switch table {
+        case .requestLog:
+            rows = try db.query(
+                """
+                SELECT coalesce((SELECT id FROM request_log WHERE date >= now() - make_interval(days => $1) ORDER BY id LIMIT 1),
+                                (SELECT coalesce(max(id), 0) + 1 FROM request_log))
+                """, days)
+        case .deliveries:
+            rows = try db.query(
+                """
+                SELECT coalesce((SELECT id FROM deliveries WHERE date_created >= now() - make_interval(days => $1)
+                                 ORDER BY id LIMIT 1),
+                                (SELECT coalesce(max(id), 0) + 1 FROM deliveries))
+                """, days)
+        }
+        return try rows[0].decode(0, as: Int64.self)
     }
 
     /// Takes over expired job leases and stale inline webhook attempts; returns how many of each.

@@ -25,11 +25,13 @@ public enum WebhookJob {
         if case .integer(let text)? = payload["attempt"], let attempt = Int(text), attempt != delivery.attempts + 1 {
             return .skipped(reason: "attempt \(attempt) is stale; the delivery has \(delivery.attempts) attempts")
         }
-        guard let app = try AppStore.find(id: delivery.appID, db: context.db), !app.isDisabled else {
+        guard let (app, installed) = try AppStore.findForDelivery(
+            appID: delivery.appID, organizationID: delivery.organizationID, db: context.db), !app.isDisabled
+        else {
             try DeliveryStore.markFailed(id: delivery.id, errorClass: "app_disabled", db: context.db)
             return .skipped(reason: "app disabled or deleted")
         }
-        guard try AppStore.isInstalled(appID: app.id, organizationID: delivery.organizationID, db: context.db) else {
+        guard installed else {
             try DeliveryStore.markFailed(id: delivery.id, errorClass: "not_installed", db: context.db)
             return .skipped(reason: "app no longer installed in the organization")
         }

@@ -426,9 +426,10 @@ public final class WorkerRuntime: Sendable {
 
     /// The worker's attempts, durations and job counts in Prometheus text, written under a temporary name and
     /// renamed (node_exporter's textfile collector reads such files); the worker serves no HTTP itself.
-    private func writeMetrics(to path: String, db: PostgresConnection) {
-        let jobs = (try? JobStore.counts(db: db)) ?? []
-        let text = metrics.render(cache: nil, jobs: jobs)
+    /// This process's counters only: the job table's gauges come from the responder's `/metrics` (counting them
+    /// here would scan the job table on every tick).
+    private func writeMetrics(to path: String) {
+        let text = metrics.render(cache: nil, jobs: nil)
         let failure = AtomicFile.write(Array(text.utf8), to: path, temporary: path + ".tmp-\(getpid())")
         if failure != 0 {
             logger.warning("cannot write the metrics file", metadata: ["path": "\(path)", "errno": "\(failure)"])
@@ -449,7 +450,7 @@ public final class WorkerRuntime: Sendable {
                 logger.warning("cannot take over expired leases", metadata: ["error": "\(error)"])
             }
             if let path = config.workerMetricsFile {
-                writeMetrics(to: path, db: db)
+                writeMetrics(to: path)
             }
             if MonotonicClock.nanoseconds() >= nextSweep {
                 nextSweep = MonotonicClock.nanoseconds() + sweepNanoseconds

@@ -33,7 +33,9 @@ public final class Metrics: Sendable {
     }
 
     /// The Prometheus text exposition; `jobs` are counts by state read from the database by the caller.
-    public func render(cache: (hits: Int, misses: Int)?, jobs: [(kind: String, state: String, count: Int)]) -> String {
+    /// The Prometheus text; the model-cache and job-table sections only when given (the job table is the same for
+    /// every process, so only the responder's `/metrics` reports it).
+    public func render(cache: (hits: Int, misses: Int)?, jobs: [(kind: String, state: String, count: Int)]?) -> String {
         let snapshot = state.withLock { $0 }
         var out = ""
         out += "# HELP alert_relay_webhook_attempts_total Webhook attempts made by this process, by outcome.\n"
@@ -49,10 +51,12 @@ public final class Metrics: Sendable {
         out += "alert_relay_webhook_attempt_duration_seconds_bucket{le=\"+Inf\"} \(snapshot.durationCount)\n"
         out += "alert_relay_webhook_attempt_duration_seconds_sum \(snapshot.durationSum)\n"
         out += "alert_relay_webhook_attempt_duration_seconds_count \(snapshot.durationCount)\n"
-        out += "# HELP alert_relay_jobs Jobs in the job table, by kind and state.\n"
-        out += "# TYPE alert_relay_jobs gauge\n"
-        for job in jobs {
-            out += "alert_relay_jobs{kind=\"\(job.kind)\",state=\"\(job.state)\"} \(job.count)\n"
+        if let jobs {
+            out += "# HELP alert_relay_jobs Jobs in the job table, by kind and state.\n"
+            out += "# TYPE alert_relay_jobs gauge\n"
+            for job in jobs {
+                out += "alert_relay_jobs{kind=\"\(job.kind)\",state=\"\(job.state)\"} \(job.count)\n"
+            }
         }
         if let cache {
             out += "# HELP alert_relay_model_cache_requests_total Model cache lookups, by result.\n"

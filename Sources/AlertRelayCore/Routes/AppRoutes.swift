@@ -47,8 +47,7 @@ enum AppRoutes {
         var attempt = 0
         while true {
             do {
-                // One transaction: the secret is only ever shown by this response, so the app must not exist
-                // without it having been sent (nor without its audit entry).
+                // One transaction: the app, its own installation and its audit entry commit together.
                 let app = try context.db.transaction { db in
                     let app = try AppStore.create(new, db: db)
                     try AuditStore.write(

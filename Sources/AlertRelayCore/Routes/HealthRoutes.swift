@@ -55,13 +55,13 @@ enum HealthRoutes {
         throw APIError.badRequest("Query parameter 'status' must be a class like 5xx, an HTTP status like 404, or 0.")
     }
 
+    /// An RFC 3339 date (`2026-11-27`) or date-time (`2026-11-27T08:00:00Z`, `…T08:00:00.5+01:00`), checked fully here
+    /// so that a bad time part is a 400 naming `since` rather than the database's "malformed value".
     static func isTimestamp(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 10, bytes.count <= 40, UTCDay(String(text.prefix(10))) != nil else { return false }
-        let digit = { (index: Int) in (48...57).contains(bytes[index]) }
-        return digit(0) && digit(1) && digit(2) && digit(3) && bytes[4] == UInt8(ascii: "-") && digit(5) && digit(6)
-            && bytes[7] == UInt8(ascii: "-") && digit(8) && digit(9)
-            && bytes.allSatisfy { $0.isASCIIAlphanumeric || ":.+-".utf8.contains($0) }
+        guard text.utf8.count <= 40, UTCDay(String(text.prefix(10))) != nil else { return false }
+        let time = text.dropFirst(10)
+        return time.isEmpty
+            || time.wholeMatch(of: #/[Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:([0-5][0-9]|60)(\.[0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])/#) != nil
     }
 
     static func redeliver(_ request: Request, _ context: RequestContext) throws -> Response {

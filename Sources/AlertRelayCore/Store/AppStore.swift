@@ -78,6 +78,19 @@ public enum AppStore {
         return (try app(row), try row.decode(14, as: String?.self))
     }
 
+    /// The app by id, and whether it is installed in `organizationID`: a queued attempt's checks in one statement.
+    public static func findForDelivery(appID: Int64, organizationID: Int64, db: PostgresConnection) throws
+        -> (App, installed: Bool)?
+    {
+        let rows = try db.query(
+            """
+            SELECT a.*, EXISTS (SELECT 1 FROM installations i WHERE i.app_id = a.id AND i.organization_id = $2)
+            FROM app_rows a WHERE a.id = $1
+            """, appID, organizationID)
+        guard let row = rows.first else { return nil }
+        return (try app(row), try row.decode(14, as: Bool.self))
+    }
+
     public struct NewApp: Sendable {
         public var organizationID: Int64
         public var slug: String
@@ -88,27 +101,26 @@ public enum AppStore {
         public var timeoutMilliseconds: Int
     }
 
-    /// Inserts the app; an `internal` app is installed in its own organization in the same transaction.
+    /// Inserts the app; an `internal` app is installed in its own organization too. Call it inside the caller's
+    /// transaction (the route commits the audit entry with it).
     public static func create(_ new: NewApp, db: PostgresConnection) throws -> App {
-        try db.transaction { db in
-            let rows = try db.query(
-                """
-                INSERT INTO apps (uuid, organization_id, slug, name, status, webhook_url, events, timeout_ms, client_secret)
-                VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9)
-                RETURNING id
-                """, RandomToken.uuid4(), new.organizationID, new.slug, new.name, new.status, new.webhookURL, new.events,
-                new.timeoutMilliseconds, RandomToken.make(prefix: "", bytes: 32))
-            let id = try rows[0].decode(0, as: Int64.self)
-            if new.status == "internal" {
-                try db.execute(
-                    "INSERT INTO installations (uuid, app_id, organization_id) VALUES ($1::uuid, $2, $3)",
-                    RandomToken.uuid4(), id, new.organizationID)
-            }
-            guard let created = try find(id: id, db: db) else {
-                throw APIError(.internalServerError, code: "internal_error", "The app vanished while being created.")
-            }
-            return created
+        let rows = try db.query(
+            """
+            INSERT INTO apps (uuid, organization_id, slug, name, status, webhook_url, events, timeout_ms, client_secret)
+            VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9)
+            RETURNING id
+            """, RandomToken.uuid4(), new.organizationID, new.slug, new.name, new.status, new.webhookURL, new.events,
+            new.timeoutMilliseconds, RandomToken.make(prefix: "", bytes: 32))
+        let id = try rows[0].decode(0, as: Int64.self)
+        if new.status == "internal" {
+            try db.execute(
+                "INSERT INTO installations (uuid, app_id, organization_id) VALUES ($1::uuid, $2, $3)",
+                RandomToken.uuid4(), id, new.organizationID)
         }
+        guard let created = try find(id: id, db: db) else {
+            throw APIError(.internalServerError, code: "internal_error", "The app vanished while being created.")
+        }
+        return created
     }
 
     public static func update(

@@ -16,20 +16,13 @@ public final class ModelCache: Sendable {
         case project(Project)
     }
 
-    private struct Entry: Sendable {
-        let value: Value
-        let expires: Int64
-    }
-
-    private let ttlNanoseconds: Int64
-    private let entries = SleepingMutex<[Key: Entry]>([:])
+    private let entries: TTLCache<Key, Value>
     private let hits = Atomic<Int>(0)
     private let misses = Atomic<Int>(0)
-    /// The most entries kept; beyond it the cache is cleared (cheap, and bounded memory).
-    private let capacity = 100_000
 
     public init(ttlSeconds: Int) {
-        ttlNanoseconds = Int64(ttlSeconds) * 1_000_000_000
+        // The most entries kept; beyond it the cache is cleared.
+        entries = TTLCache(ttlSeconds: ttlSeconds, capacity: 100_000)
     }
 
     public var stats: (hits: Int, misses: Int) { (hits.load(ordering: .relaxed), misses.load(ordering: .relaxed)) }
@@ -53,16 +46,7 @@ public final class ModelCache: Sendable {
     }
 
     private func lookup(_ key: Key) -> Value? {
-        guard ttlNanoseconds > 0 else { return nil }
-        let now = MonotonicClock.nanoseconds()
-        let value: Value? = entries.withLock { table in
-            guard let entry = table[key] else { return nil }
-            if entry.expires < now {
-                table[key] = nil
-                return nil
-            }
-            return entry.value
-        }
+        let value = entries.value(for: key)
         if value == nil {
             misses.wrappingAdd(1, ordering: .relaxed)
         } else {
@@ -72,11 +56,6 @@ public final class ModelCache: Sendable {
     }
 
     private func insert(_ value: Value, keys: [Key]) {
-        guard ttlNanoseconds > 0 else { return }
-        let entry = Entry(value: value, expires: MonotonicClock.nanoseconds() + ttlNanoseconds)
-        entries.withLock { table in
-            if table.count >= capacity { table.removeAll(keepingCapacity: true) }
-            for key in keys { table[key] = entry }
-        }
+        entries.store(value, for: keys)
     }
 }

@@ -61,17 +61,16 @@ public enum OrganizationStore {
     /// A project of the organization by numeric id or slug, through the cache.
     public static func findProject(organizationID: Int64, reference: String, context: RequestContext) throws -> Project? {
         if let id = Int64(reference) {
-            // All digits: the id first, then (a slug may be all digits too) the slug.
-            if let cached = context.app.cache.project(.projectID(id)), cached.organizationID == organizationID {
-                return cached
+            // All digits: the id first, then (a slug may be all digits too) the slug. A cached project of another
+            // organization is an answer too: it is not this organization's, so look up the slug.
+            var byID = context.app.cache.project(.projectID(id))
+            if byID == nil, let row = try context.db.query(
+                "SELECT id, organization_id, slug, name, rfc3339(date_created) FROM projects WHERE id = $1", id
+            ).first {
+                byID = try project(row)
+                byID.map(context.app.cache.store)
             }
-            let rows = try context.db.query(
-                "SELECT id, organization_id, slug, name, rfc3339(date_created) FROM projects WHERE id = $1", id)
-            if let row = rows.first {
-                let found = try project(row)
-                context.app.cache.store(found)
-                if found.organizationID == organizationID { return found }
-            }
+            if let byID, byID.organizationID == organizationID { return byID }
         }
         if let cached = context.app.cache.project(.projectSlug(organizationID: organizationID, slug: reference)) {
             return cached

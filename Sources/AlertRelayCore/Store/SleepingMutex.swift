@@ -8,7 +8,7 @@
 /// threads than cores (8 responder threads next to PostgreSQL and nginx on 2 cores) the holder is often
 /// descheduled while others spin: `perf` showed a quarter of the responder's CPU in `Mutex._lockSlow` on the
 /// authenticated read path, and this lock removed it (README, Benchmarks).
-final class SleepingMutex<Value>: @unchecked Sendable {
+final class SleepingMutex<Value: Sendable>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var value: Value
 

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import PostgresClient
 import Synchronization
@@ -72,6 +73,29 @@ enum Fixtures {
         /// The receiver path the app's webhooks go to.
         var path: String
         var organization: Organization
+    }
+
+    /// An API error: `status`, a JSON body with a non-empty `detail` and a snake_case `code` (equal to `code` if given).
+    @discardableResult
+    static func expectError(
+        _ response: TestHTTP.Response, _ status: Int, code: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> [String: Any] {
+        #expect(response.status == status, "\(response.summary)", sourceLocation: sourceLocation)
+        #expect(response.header("Content-Type")?.lowercased().hasPrefix("application/json") == true,
+                sourceLocation: sourceLocation)
+        let object = try response.object()
+        let detail = try #require(object["detail"] as? String, sourceLocation: sourceLocation)
+        #expect(!detail.isEmpty, sourceLocation: sourceLocation)
+        let actualCode = try #require(object["code"] as? String, sourceLocation: sourceLocation)
+        #expect(actualCode.wholeMatch(of: #/[a-z][a-z0-9_]*/#) != nil, "code is snake_case", sourceLocation: sourceLocation)
+        if let code { #expect(actualCode == code, sourceLocation: sourceLocation) }
+        return object
+    }
+
+    /// `Sentry-Hook-Signature` recomputed from the raw body received, independently of the code under test.
+    static func hmacHex(_ body: [UInt8], secret: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8)))
+        return mac.map { String(format: "%02x", $0) }.joined()
     }
 
     static func expect(_ response: TestHTTP.Response, _ status: Int, _ what: String) throws {
