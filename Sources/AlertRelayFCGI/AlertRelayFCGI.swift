@@ -46,7 +46,7 @@ struct Serve: ParsableCommand {
         } else {
             listen = .unixSocket(path: socket ?? ".data/run/fcgi.sock", mode: 0o666)
         }
-        let app = Application(config: config, logger: logger)
+        let app = Application(config: config, logger: logger, threads: threads)
         let server = FastCGIServer(
             configuration: FastCGIServerConfiguration(listen: listen, threads: threads, maxBodyBytes: config.maxBodyBytes),
             logger: logger)

@@ -11,13 +11,28 @@ import Glibc
 struct AlertRelayWorker: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alert-relay-worker",
-        abstract: "The alert-relay worker: drains the job table (e-mail, webhook retries) and keeps the tables tidy.",
+        abstract: """
+            The alert-relay worker: the dispatcher that delivers queued webhooks and retries, the job table's \
+            drain (e-mail), and the tables' upkeep.
+            """,
         discussion: """
             Configuration comes from the environment (see the README's configuration table). SIGTERM or SIGINT: \
-            stop claiming, give back claimed jobs not yet started, finish the running ones and exit 0; a second \
-            signal, or --shutdown-timeout passing, exits 1 at once (unfinished jobs run again when their lease \
-            expires).
+            stop claiming, give back claimed jobs and deliveries not yet started, finish the running ones and exit \
+            0; a second signal, or --shutdown-timeout passing, exits 1 at once (unfinished work runs again when its \
+            lease expires).
             """)
+
+    enum Mode: String, ExpressibleByArgument, CaseIterable {
+        /// The dispatcher and the job drain.
+        case all
+        /// Only the job table (e-mail, maintenance).
+        case jobs
+        /// Only the dispatcher.
+        case dispatch
+    }
+
+    @Option(help: "What to run: all (default), jobs (e-mail and maintenance only) or dispatch (webhooks only).")
+    var mode: Mode = .all
 
     @Option(help: "Sender threads; each owns one database connection (default: ALERT_RELAY_WORKER_CONCURRENCY or 4).")
     var concurrency: Int?
@@ -25,7 +40,7 @@ struct AlertRelayWorker: ParsableCommand {
     @Option(help: "Most jobs claimed by one statement.")
     var batchSize: Int = 100
 
-    @Flag(help: "Exit once no job is due and none is running (benchmarks and tests).")
+    @Flag(help: "Exit once no job or delivery is due and none is running (benchmarks and tests).")
     var drainAndExit = false
 
     @Option(help: "Seconds to wait for running jobs after SIGTERM before exiting anyway.")
@@ -52,10 +67,28 @@ struct AlertRelayWorker: ParsableCommand {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
         signal(SIGPIPE, SIG_IGN)
 
-        let options = WorkerOptions(
-            concurrency: concurrency ?? config.workerConcurrency, batchSize: batchSize, drainAndExit: drainAndExit)
-        let runtime = WorkerRuntime(config: config, options: options, logger: logger)
-        try runtime.start()
+        let metrics = Metrics()
+        var parts: [any WorkerPart] = []
+        if mode != .dispatch {
+            let options = WorkerOptions(
+                concurrency: concurrency ?? config.workerConcurrency, batchSize: batchSize, drainAndExit: drainAndExit)
+            let runtime = WorkerRuntime(config: config, options: options, metrics: metrics, logger: logger)
+            try runtime.start()
+            parts.append(runtime)
+        }
+        if mode != .jobs {
+            let dispatcher = try Dispatcher(
+                config: config, options: Dispatcher.Options(config: config, drainAndExit: drainAndExit),
+                metrics: metrics, logger: logger)
+            do {
+                try dispatcher.start()
+            } catch {
+                parts.forEach { $0.requestStop() }
+                throw error
+            }
+            parts.append(dispatcher)
+        }
+        let runtime = WorkerParts(parts)
 
         var pause = timespec(tv_sec: 0, tv_nsec: 250_000_000)
         var stopSignal: Int32 = 0
@@ -83,15 +116,58 @@ struct AlertRelayWorker: ParsableCommand {
                 }
             }
         }
-        let statistics = runtime.statistics
-        var metadata: Logger.Metadata = [
-            "done": "\(statistics.done)", "retried": "\(statistics.retried)", "dead": "\(statistics.dead)",
-            "released": "\(statistics.released)",
-        ]
-        if let seconds = runtime.secondsSinceFirstClaim, seconds > 0 {
-            metadata["seconds"] = "\((seconds * 1000).rounded() / 1000)"
-            metadata["jobs_per_s"] = "\(Int((Double(statistics.done + statistics.retried + statistics.dead) / seconds).rounded()))"
-        }
+        var metadata: Logger.Metadata = [:]
+        for part in parts { metadata.merge(part.summary) { $1 } }
         logger.info("worker stopped", metadata: metadata)
     }
+}
+
+/// What the worker runs side by side: the job drain and the dispatcher.
+protocol WorkerPart: Sendable {
+    func requestStop()
+    var isFinished: Bool { get }
+    /// Figures for the last log line.
+    var summary: Logger.Metadata { get }
+}
+
+extension WorkerRuntime: WorkerPart {
+    var summary: Logger.Metadata {
+        let statistics = statistics
+        var metadata: Logger.Metadata = [
+            "jobs_done": "\(statistics.done)", "jobs_retried": "\(statistics.retried)", "jobs_dead": "\(statistics.dead)",
+            "jobs_released": "\(statistics.released)",
+        ]
+        if let seconds = secondsSinceFirstClaim, seconds > 0 {
+            metadata["jobs_seconds"] = "\((seconds * 1000).rounded() / 1000)"
+            metadata["jobs_per_s"] = "\(Int((Double(statistics.done + statistics.retried + statistics.dead) / seconds).rounded()))"
+        }
+        return metadata
+    }
+}
+
+extension Dispatcher: WorkerPart {
+    var summary: Logger.Metadata {
+        let statistics = statistics
+        return [
+            "deliveries_attempted": "\(statistics.attempted)", "deliveries_skipped": "\(statistics.skipped)",
+            "deliveries_released": "\(statistics.released)",
+        ]
+    }
+}
+
+/// All parts as one: finished when every part is.
+struct WorkerParts {
+    let parts: [any WorkerPart]
+
+    init(_ parts: [any WorkerPart]) {
+        self.parts = parts
+    }
+
+    var isFinished: Bool { parts.allSatisfy(\.isFinished) }
+
+    func requestStop() {
+        for part in parts { part.requestStop() }
+    }
+
+    func waitUntilFinished(milliseconds: Int) -> Bool { isFinished }
 }

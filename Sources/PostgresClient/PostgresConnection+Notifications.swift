@@ -34,10 +34,11 @@ extension PostgresConnection {
     }
 
     /// Returns the notifications that have arrived, waiting up to `timeoutMilliseconds` for the first
-    /// one; returns `[]` on timeout. Throws with `isConnectionFailure` when the connection breaks while
-    /// waiting (the next call reconnects and re-issues LISTEN).
+    /// one; returns `[]` on timeout, or as soon as `wakeDescriptor` (another file descriptor the caller
+    /// owns, e.g. an eventfd; the caller drains it) becomes readable. Throws with `isConnectionFailure`
+    /// when the connection breaks while waiting (the next call reconnects and re-issues LISTEN).
     public func waitForNotifications(
-        timeoutMilliseconds: Int, file: String = #fileID, line: Int = #line
+        timeoutMilliseconds: Int, wakeDescriptor: Int32? = nil, file: String = #fileID, line: Int = #line
     ) throws(PostgresError) -> [PostgresNotification] {
         if let ready = takePendingNotifications() { return ready }
         let conn = try ensureConnected(file: file, line: line)
@@ -57,11 +58,16 @@ extension PostgresConnection {
             guard remaining > .zero else { return [] }
             let (seconds, attoseconds) = remaining.components
             let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1
-            if waitReadable(conn, milliseconds: Int(clamping: milliseconds)) == .failed {
+            switch waitReadable(conn, milliseconds: Int(clamping: milliseconds), alsoWatching: wakeDescriptor) {
+            case .failed:
                 throw PostgresError(
                     kind: .connectionFailure, message: "cannot wait on the connection's socket",
                     file: file, line: line
                 )
+            case .woken:
+                return []
+            case .readable, .timedOut:
+                break
             }
         }
     }
@@ -92,18 +98,22 @@ extension PostgresConnection {
 
 enum SocketReadiness {
     case readable
+    /// The extra descriptor became readable (the connection may be readable too).
+    case woken
     case timedOut
     case failed
 }
 
-/// Polls the connection's socket for input. Interrupted waits report `.timedOut` so callers recompute
-/// their deadline; hang-ups and errors report `.readable`, since PQconsumeInput then sees them.
-func waitReadable(_ conn: OpaquePointer, milliseconds: Int) -> SocketReadiness {
+/// Polls the connection's socket (and `extra`, if given) for input. Interrupted waits report `.timedOut`
+/// so callers recompute their deadline; hang-ups and errors report `.readable`, since PQconsumeInput
+/// then sees them.
+func waitReadable(_ conn: OpaquePointer, milliseconds: Int, alsoWatching extra: Int32? = nil) -> SocketReadiness {
     let socket = PQsocket(conn)
     guard socket >= 0 else { return .failed }
-    var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-    let ready = poll(&descriptor, 1, Int32(clamping: milliseconds))
-    if ready > 0 { return .readable }
+    var descriptors = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0)]
+    if let extra { descriptors.append(pollfd(fd: extra, events: Int16(POLLIN), revents: 0)) }
+    let ready = poll(&descriptors, nfds_t(descriptors.count), Int32(clamping: milliseconds))
+    if ready > 0 { return descriptors.count > 1 && descriptors[1].revents != 0 ? .woken : .readable }
     if ready == 0 || errno == EINTR { return .timedOut }
     return .failed
 }

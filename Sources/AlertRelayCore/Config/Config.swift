@@ -45,6 +45,21 @@ public struct Config: Sendable {
     public var smtpTimeoutSeconds: Int
     /// Period of the retention sweep (one worker at a time).
     public var maintenanceIntervalSeconds: Int
+    /// Inline attempts one responder process makes at once; beyond it alerts are queued. nil: half its threads.
+    public var inlineMax: Int?
+    /// Inline attempts to one app one responder process makes at once; beyond it alerts to that app are queued.
+    public var inlinePerApp: Int
+    /// A dispatcher's attempts in flight to one app.
+    public var dispatchPerApp: Int
+    /// A dispatcher's attempts in flight in all.
+    public var dispatchMaxInFlight: Int
+    /// Most deliveries one claim statement takes.
+    public var dispatchBatchSize: Int
+    /// How long a claimed delivery belongs to its dispatcher (renewed while it holds it); after it, others may
+    /// attempt it again.
+    public var deliveryLeaseSeconds: Int
+    /// How often an idle dispatcher looks for due deliveries when nothing wakes it.
+    public var dispatchIdlePollMilliseconds: Int
 
     /// Reads the variables of `environment`; every error names the variable.
     public init(environment: [String: String]) throws(ConfigError) {
@@ -119,6 +134,14 @@ public struct Config: Sendable {
         emailMaxAttempts = try int("ALERT_RELAY_EMAIL_MAX_ATTEMPTS", 8, 1...100)
         smtpTimeoutSeconds = try int("ALERT_RELAY_SMTP_TIMEOUT_SECONDS", 30, 1...600)
         maintenanceIntervalSeconds = try int("ALERT_RELAY_MAINTENANCE_SECONDS", 60, 1...86_400)
+        inlineMax = environment["ALERT_RELAY_INLINE_MAX"].flatMap { $0.isEmpty ? nil : $0 } == nil
+            ? nil : try int("ALERT_RELAY_INLINE_MAX", 0, 0...512)
+        inlinePerApp = try int("ALERT_RELAY_INLINE_PER_APP", 2, 0...512)
+        dispatchPerApp = try int("ALERT_RELAY_DISPATCH_PER_APP", 16, 1...1024)
+        dispatchMaxInFlight = try int("ALERT_RELAY_DISPATCH_MAX_IN_FLIGHT", 256, 1...8192)
+        dispatchBatchSize = try int("ALERT_RELAY_DISPATCH_BATCH", 500, 1...10_000)
+        deliveryLeaseSeconds = try int("ALERT_RELAY_DELIVERY_LEASE_SECONDS", 30, 2...3600)
+        dispatchIdlePollMilliseconds = try int("ALERT_RELAY_DISPATCH_IDLE_POLL_MS", 1000, 10...60_000)
     }
 }
 

@@ -1,17 +1,20 @@
 import AlertRelayLogic
+import Logging
 import PostgresClient
 
 /// The disable transition (BEHAVIOUR A6, B1, B2): one transaction that only the first caller wins. It marks the app
-/// disabled, clears its health counters, cancels its pending retries, writes the audit entry and one e-mail job per
-/// owner of the app's organization, so no e-mail can be lost or doubled.
+/// disabled, clears its health counters, fails its deliveries waiting for an attempt, writes the audit entry and one
+/// e-mail job per owner of the app's organization, so no e-mail can be lost or doubled.
 public enum DisableFlow {
     public static let auditEvent = "internal-integration.disable"
     public static let enableAuditEvent = "internal-integration.enable"
 
     /// Returns true when this call disabled the app, false when it already was disabled.
     @discardableResult
-    public static func disable(app: App, reason: String, context: FlowContext) throws -> Bool {
-        let disabled = try context.db.transaction { db -> Bool in
+    public static func disable(app: App, reason: String, config: Config, logger: Logger, db: PostgresConnection) throws
+        -> Bool
+    {
+        let disabled = try db.transaction { db -> Bool in
             // The conditional UPDATE takes the row lock; concurrent callers wait, re-check and find it disabled.
             let rows = try db.query(
                 """
@@ -28,7 +31,7 @@ public enum DisableFlow {
                 .first?.decode(0, as: String.self) ?? ""
 
             try db.execute("DELETE FROM health_counters WHERE app_id = $1", app.id)
-            try JobStore.cancelWebhookJobs(appID: app.id, db: db)
+            try DeliveryStore.failWaiting(appID: app.id, errorClass: "app_disabled", db: db)
             try AuditStore.write(
                 organizationID: organizationID, event: auditEvent, data: .object(JSONObject([("name", .string(name))])),
                 actor: AuditStore.systemActor, db: db)
@@ -36,15 +39,15 @@ public enum DisableFlow {
             let owners = try OrganizationStore.ownerEmails(organizationID: organizationID, db: db)
             let email = DisableNoticeEmail.render(
                 appName: name, orgSlug: organizationSlug, appSlug: slug, webhookURL: webhookURL,
-                urlPrefix: context.config.urlPrefix)
+                urlPrefix: config.urlPrefix)
             for owner in owners {
                 try JobStore.enqueueEmail(
-                    to: owner, from: context.config.mailFrom, email: email, maxAttempts: context.config.emailMaxAttempts, db: db)
+                    to: owner, from: config.mailFrom, email: email, maxAttempts: config.emailMaxAttempts, db: db)
             }
             return true
         }
         if disabled {
-            context.logger.warning(
+            logger.warning(
                 "app disabled by the broken rule", metadata: ["app": "\(app.slug)", "reason": "\(reason)"])
         }
         return disabled

@@ -1,18 +1,16 @@
 import Logging
 import PostgresClient
 
-/// What the alert flows need, in the responder (per request) and in the worker (per job).
+/// What the alert flows need, in the responder (per request).
 public struct FlowContext {
     public let config: Config
     public let services: ThreadServices
-    public let metrics: Metrics
-    public var logger: Logger
+    public let recorder: AttemptRecorder
 
     public init(config: Config, services: ThreadServices, metrics: Metrics, logger: Logger) {
         self.config = config
         self.services = services
-        self.metrics = metrics
-        self.logger = logger
+        recorder = AttemptRecorder(config: config, metrics: metrics, logger: logger)
     }
 
     public var db: PostgresConnection { services.db }

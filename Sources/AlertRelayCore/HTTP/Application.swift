@@ -12,12 +12,17 @@ public final class Application: Sendable {
     public let tokenCache: TokenCache
     public let alertTargets = AlertTargetCache()
     public let metrics: Metrics
+    /// Bounds the inline webhook attempts of this process (API.md "Alerts").
+    public let inlineLimiter: InlineLimiter
+    public let dispatchWake = DispatchWake()
     let router: Router
 
-    public init(config: Config, logger: Logger, metrics: Metrics = Metrics()) {
+    /// `threads`: the responder's request threads; by default half of them may make inline attempts at once.
+    public init(config: Config, logger: Logger, metrics: Metrics = Metrics(), threads: Int = 8) {
         self.config = config
         self.logger = logger
         self.metrics = metrics
+        inlineLimiter = InlineLimiter(total: config.inlineMax ?? max(1, threads / 2), perApp: config.inlinePerApp)
         self.cache = ModelCache(ttlSeconds: config.modelCacheTTLSeconds)
         self.tokenCache = TokenCache(ttlSeconds: config.tokenCacheTTLSeconds)
         self.router = Routes.makeRouter()

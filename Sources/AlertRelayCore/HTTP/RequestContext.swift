@@ -1,8 +1,13 @@
 import AlertRelayLogic
+import CurlClient
 import HTTPCore
 import Logging
 import PostgresClient
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What one request may use: the shared application, this thread's connections, its id, logger and route parameters.
 public final class RequestContext {
@@ -42,30 +47,36 @@ public final class RequestContext {
 
 /// Per-thread resources, created on the thread that uses them and never shared (libpq and libcurl rules).
 public final class ThreadServices {
-    /// Hands each thread its own health-counter shard.
-    private static let shardSequence = Atomic<Int>(0)
+    /// Hands each thread its own health-counter shard; starts at a per-process offset so that the first threads of
+    /// several processes rarely share one.
+    private static let shardSequence = Atomic<Int>(Int(getpid()) &* 7)
     /// Shards per (app, organization, day); more than the threads that usually write at once.
     static let shardCount = 64
 
     public let db: PostgresConnection
     /// This thread's shard of the health counters (see sql/002_apps.sql).
     public let counterShard: Int
-    private let makeSender: () -> WebhookSender?
-    private var sender: WebhookSender?
+    private var client: HTTPClient?
 
-    public init(databaseURL: String, makeSender: @escaping () -> WebhookSender? = { try? WebhookSender() }) {
+    public init(databaseURL: String) {
         db = PostgresConnection(conninfo: databaseURL)
-        counterShard = Self.shardSequence.wrappingAdd(1, ordering: .relaxed).oldValue % Self.shardCount
-        self.makeSender = makeSender
+        counterShard = Self.nextShard()
     }
 
-    /// This thread's webhook sender, created on first use.
-    public func webhookSender() throws -> WebhookSender {
-        if let sender { return sender }
-        guard let made = makeSender() else {
+    /// A shard for a connection that records attempts.
+    static func nextShard() -> Int {
+        (shardSequence.wrappingAdd(1, ordering: .relaxed).oldValue % shardCount + shardCount) % shardCount
+    }
+
+    /// This thread's HTTP client for inline webhook attempts, created on first use.
+    public func webhookClient() throws -> HTTPClient {
+        if let client { return client }
+        do {
+            let made = try HTTPClient()
+            client = made
+            return made
+        } catch {
             throw APIError(.internalServerError, code: "internal_error", "The HTTP client could not be created.")
         }
-        sender = made
-        return made
     }
 }

@@ -163,7 +163,8 @@ public enum JobQueue {
     public static func millisecondsUntilNextDue(db: PostgresConnection) throws -> Int64? {
         try db.query(
             """
-            SELECT greatest(0, ceil(extract(epoch FROM (min(run_at) - clock_timestamp())) * 1000))::bigint
+            SELECT CASE WHEN min(run_at) IS NOT NULL
+                        THEN greatest(0, ceil(extract(epoch FROM (min(run_at) - clock_timestamp())) * 1000))::bigint END
             FROM jobs WHERE state = 'queued'
             """
         ).first?.decode(0, as: Int64?.self)

@@ -6,7 +6,6 @@ public enum JobStore {
     /// Job kinds.
     public enum Kind {
         public static let email = "email"
-        public static let webhook = "webhook"
     }
 
     /// One e-mail job, fully rendered, with a `Message-ID` fixed now so a resend after a crash carries the same id.
@@ -23,21 +22,6 @@ public enum JobStore {
         try db.execute(
             "INSERT INTO jobs (kind, payload, max_attempts) VALUES ($1, $2::jsonb, $3)",
             Kind.email, String(decoding: payload.serialized(), as: UTF8.self), maxAttempts)
-    }
-
-    /// Cancels the app's webhook attempts not yet started and fails their deliveries.
-    public static func cancelWebhookJobs(appID: Int64, db: PostgresConnection) throws {
-        try db.execute(
-            """
-            WITH cancelled AS (
-                UPDATE jobs SET state = 'cancelled', finished_at = now(), updated_at = now(), last_error = 'app disabled'
-                WHERE kind = 'webhook' AND state = 'queued' AND (payload ->> 'app_id')::bigint = $1
-                RETURNING (payload ->> 'delivery_id')::bigint AS delivery_id
-            )
-            UPDATE deliveries SET status = 'failed', error_class = 'app_disabled', next_attempt_at = NULL,
-                                  date_updated = now()
-            WHERE id IN (SELECT delivery_id FROM cancelled) AND status IN ('queued', 'retrying')
-            """, appID)
     }
 
     /// Counts by kind and state, for `/metrics`.

@@ -82,8 +82,7 @@ public enum Maintenance {
                     LIMIT $2)
                 """, config.jobRetentionDays, batchSize)
         }
-        // Only finished deliveries, created and finished before the retention: one still queued or retrying has a
-        // job that will need it.
+        // Only finished deliveries, created and finished before the retention: a pending one will still be attempted.
         let deliveryBound = try firstRetainedID(table: .deliveries, days: logDays, db: db)
         result.deliveries = try repeatBatches {
             try db.execute(
@@ -125,8 +124,9 @@ public enum Maintenance {
         return try rows[0].decode(0, as: Int64.self)
     }
 
-    /// Takes over expired job leases and stale inline webhook attempts; returns how many of each.
-    public static func recoverLeases(db: PostgresConnection, logger: Logger) throws -> (jobs: Int, deliveries: Int) {
+    /// Takes over expired job leases; returns how many. (Deliveries need no takeover: a dispatcher's claim takes a
+    /// `sending` delivery whose lease has passed like any due one.)
+    public static func recoverLeases(db: PostgresConnection, logger: Logger) throws -> Int {
         var jobs = 0
         while true {
             let (requeued, dead) = try JobQueue.recoverExpiredLeases(limit: 1000, db: db)
@@ -137,15 +137,6 @@ public enum Maintenance {
             jobs += requeued + dead
             if requeued + dead < 1000 { break }
         }
-        var deliveries = 0
-        while true {
-            let taken = try WebhookJob.recoverStaleDeliveries(limit: 100, db: db)
-            deliveries += taken
-            if taken < 100 { break }
-        }
-        if deliveries > 0 {
-            logger.warning("took over stale inline webhook attempts", metadata: ["deliveries": "\(deliveries)"])
-        }
-        return (jobs, deliveries)
+        return jobs
     }
 }

@@ -69,7 +69,7 @@ public final class WorkerRuntime: Sendable {
     public let config: Config
     public let options: WorkerOptions
     private let logger: Logger
-    private let metrics = Metrics()
+    private let metrics: Metrics
     private let backoff: JobBackoff
     private let state = Mutex(State())
     /// Jobs were queued, or claiming is over.
@@ -81,9 +81,12 @@ public final class WorkerRuntime: Sendable {
     /// A thread exited.
     private let exited = WakeEvent()
 
-    public init(config: Config, options: WorkerOptions, logger: Logger) {
+    /// `metrics`: where attempts are counted (shared with the dispatcher of the same process, whose figures the
+    /// metrics file shows too).
+    public init(config: Config, options: WorkerOptions, metrics: Metrics = Metrics(), logger: Logger) {
         self.config = config
         self.options = options
+        self.metrics = metrics
         var logger = logger
         logger[metadataKey: "worker"] = "\(options.workerID)"
         self.logger = logger
@@ -321,19 +324,6 @@ public final class WorkerRuntime: Sendable {
             switch email.send(message) {
             case .sent(let detail): return .done(detail)
             case .failed(let error, let permanent): return permanent ? .dead(error) : .retry(error)
-            }
-        case JobStore.Kind.webhook:
-            guard let payload = parseObject(job.payload) else { return .dead("payload is not a JSON object") }
-            var jobLogger = logger
-            jobLogger[metadataKey: "job"] = "\(job.id)"
-            let context = FlowContext(config: config, services: services, metrics: metrics, logger: jobLogger)
-            do {
-                switch try WebhookJob.run(payload: payload, context: context) {
-                case .attempted(let status): return .done("delivery \(status)")
-                case .skipped(let reason): return .done("skipped: \(reason)")
-                }
-            } catch {
-                return .retry("\(error)")
             }
         default:
             return .dead("unknown job kind")

@@ -18,4 +18,11 @@ public enum WallClock {
         clock_gettime(CLOCK_REALTIME, &spec)
         return Int64(spec.tv_sec)
     }
+
+    /// Unix seconds with a microsecond fraction.
+    public static func unixTime() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec / 1000) / 1_000_000
+    }
 }

@@ -6,8 +6,6 @@ import HTTPTypes
 enum AlertRoutes {
     static let resource = "event_alert"
     static let eventType = "event_alert.triggered"
-    /// Extra time beyond the app's timeout before the worker may assume an inline attempt died with its process.
-    static let leaseMarginSeconds = 60
 
     static func register(_ router: inout Router) {
         router.add(.post, "/api/0/organizations/{org}/alerts", sendAlert)
@@ -74,7 +72,7 @@ enum AlertRoutes {
     static func sendAlert(_ request: Request, _ context: RequestContext) throws -> Response {
         let organization = try Authenticator.authorize(request, context, organization: context.parameter("org"), scope: .alertsWrite)
         let input = try AlertInput(JSONBody.parse(request))
-        let queued = Self.prefersAsync(request)
+        let wantsAsync = Self.prefersAsync(request)
 
         guard let project = try OrganizationStore.findProject(
             organizationID: organization.id, reference: input.projectReference, context: context)
@@ -96,15 +94,16 @@ enum AlertRoutes {
                 payload: String(decoding: payload.serialized(), as: UTF8.self), redeliveryOf: nil)
         }
 
-        // Fast path (inline): the app and installation seen last time, re-validated by the insert itself.
-        if !queued, let target = context.app.alertTargets.target(organizationID: organization.id, appSlug: input.appSlug) {
-            if let (app, delivery) = try DeliveryStore.insertForApp(
+        // Fast path: the app and installation seen last time, re-validated by the insert itself (one statement).
+        if let target = context.app.alertTargets.target(organizationID: organization.id, appSlug: input.appSlug) {
+            let permit = wantsAsync ? nil : context.app.inlineLimiter.acquire(appID: target.appID)
+            defer { permit.map(context.app.inlineLimiter.release) }
+            if let (app, delivery) = try DeliveryStore.insertForTarget(
                 newDelivery(appID: target.appID, installationUUID: target.installationUUID),
-                installationUUID: target.installationUUID, leaseMarginSeconds: leaseMarginSeconds, db: context.db)
+                installationUUID: target.installationUUID, start: start(inline: permit != nil, context), db: context.db)
             {
                 guard let delivery else { throw disabledError(app) }
-                let attempted = try DeliveryAttempt.perform(delivery: delivery, app: app, context: context.flow)
-                return .json(attempted.json, status: .created)
+                return try respond(delivery, app: app, inline: permit != nil, organization: organization, context)
             }
             context.app.alertTargets.remove(organizationID: organization.id, appSlug: input.appSlug)
         }
@@ -124,14 +123,34 @@ enum AlertRoutes {
             .init(appID: app.id, installationUUID: installationUUID), organizationID: organization.id,
             appSlug: input.appSlug)
 
+        let permit = wantsAsync ? nil : context.app.inlineLimiter.acquire(appID: app.id)
+        defer { permit.map(context.app.inlineLimiter.release) }
         let delivery = try DeliveryStore.insert(
-            newDelivery(appID: app.id, installationUUID: installationUUID),
-            queued: queued, leaseSeconds: app.timeoutMilliseconds / 1000 + leaseMarginSeconds, db: context.db)
-        if queued {
-            return .json(delivery.json, status: .accepted)
-        }
+            newDelivery(appID: app.id, installationUUID: installationUUID), start: start(inline: permit != nil, context),
+            db: context.db)
+        return try respond(delivery, app: app, inline: permit != nil, organization: organization, context)
+    }
+
+    /// Inline when the caller did not ask for async and the inline limits allow it; else queued, waking idle
+    /// dispatchers now and then.
+    static func start(inline: Bool, _ context: RequestContext) -> DeliveryStore.Start {
+        inline ? .inline : .queued(wake: context.app.dispatchWake.shouldWake())
+    }
+
+    /// 201 with the record after the inline attempt, or 202 `queued` with the record's `Location`.
+    static func respond(
+        _ delivery: Delivery, app: App, inline: Bool, organization: Organization, _ context: RequestContext
+    ) throws -> Response {
+        guard inline else { return queued(delivery, organization: organization) }
         let attempted = try DeliveryAttempt.perform(delivery: delivery, app: app, context: context.flow)
         return .json(attempted.json, status: .created)
+    }
+
+    /// 202 with the delivery record and where to ask for it later.
+    static func queued(_ delivery: Delivery, organization: Organization) -> Response {
+        var response = Response.json(delivery.json, status: .accepted)
+        response.headers[.location] = "/api/0/organizations/\(organization.slug)/alerts/\(delivery.id)"
+        return response
     }
 
     static func disabledError(_ app: App) -> APIError {
@@ -147,7 +166,7 @@ enum AlertRoutes {
             let delivery = try DeliveryStore.find(id: id, db: context.db), delivery.organizationID == organization.id
         else { throw notFound }
         guard case .object(var object) = delivery.json else { throw notFound }
-        object["attempt_log"] = .array(try DeliveryStore.attemptLog(deliveryID: delivery.id, db: context.db))
+        object["attempt_log"] = .array(try DeliveryStore.attemptLog(deliveryID: delivery.id, db: context.db).map(\.json))
         return .json(.object(object))
     }
 

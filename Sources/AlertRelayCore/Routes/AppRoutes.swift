@@ -92,8 +92,8 @@ enum AppRoutes {
     static func deleteApp(_ request: Request, _ context: RequestContext) throws -> Response {
         let (app, organization) = try ownedApp(request, context, scope: .orgAdmin)
         try context.db.transaction { db in
+            // Its deliveries and request log go with it (the apps_delete_history trigger).
             try AppStore.delete(id: app.id, db: db)
-            try JobStore.cancelWebhookJobs(appID: app.id, db: db)
             try AuditStore.write(
                 organizationID: organization.id, event: "sentry-app.remove",
                 data: .object(JSONObject([("name", .string(app.name)), ("slug", .string(app.slug))])),

@@ -79,16 +79,19 @@ enum HealthRoutes {
         guard try AppStore.isInstalled(appID: app.id, organizationID: original.organizationID, db: context.db) else {
             throw APIError.conflict("App '\(app.slug)' is no longer installed in that organization.", code: "not_installed")
         }
-        let queued = AlertRoutes.prefersAsync(request)
+        let permit = AlertRoutes.prefersAsync(request) ? nil : context.app.inlineLimiter.acquire(appID: app.id)
+        defer { permit.map(context.app.inlineLimiter.release) }
         // The same message again: same body and webhook-id, so receivers that already processed it can tell.
         let delivery = try DeliveryStore.insert(
             DeliveryStore.NewDelivery(
                 organizationID: original.organizationID, appID: app.id, projectID: original.projectID,
                 eventType: original.eventType, resource: original.resource, requestID: RandomToken.uuid4Hex(),
                 webhookID: original.webhookID, payload: original.payload, redeliveryOf: original.id),
-            queued: queued, leaseSeconds: app.timeoutMilliseconds / 1000 + AlertRoutes.leaseMarginSeconds, db: context.db)
-        if queued { return .json(delivery.json, status: .accepted) }
-        return .json(try DeliveryAttempt.perform(delivery: delivery, app: app, context: context.flow).json, status: .created)
+            start: AlertRoutes.start(inline: permit != nil, context), db: context.db)
+        guard let organization = try OrganizationStore.find(id: original.organizationID, context: context) else {
+            throw notFound
+        }
+        return try AlertRoutes.respond(delivery, app: app, inline: permit != nil, organization: organization, context)
     }
 
     static func health(_ request: Request, _ context: RequestContext) throws -> Response {

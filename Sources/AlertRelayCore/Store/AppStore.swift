@@ -38,16 +38,19 @@ public struct App: Sendable, Equatable {
 
 /// SQL for apps and installations.
 public enum AppStore {
-    /// An app from the columns of the `app_rows` view (sql/006_app_rows.sql), in its order.
+    /// An app from the columns of the `app_rows` view (sql/006_app_rows.sql), found by name.
     static func app(_ row: PostgresRow) throws -> App {
         App(
-            id: try row.decode(0, as: Int64.self), uuid: try row.decode(1, as: String.self),
-            organizationID: try row.decode(2, as: Int64.self), slug: try row.decode(3, as: String.self),
-            name: try row.decode(4, as: String.self), status: try row.decode(5, as: String.self),
-            webhookURL: try row.decode(6, as: String.self), events: try row.decode(7, as: [String].self),
-            timeoutMilliseconds: try row.decode(8, as: Int.self), clientSecret: try row.decode(9, as: String.self),
-            previousSecret: try row.decode(10, as: String?.self), disabledAt: try row.decode(11, as: String?.self),
-            disabledReason: try row.decode(12, as: String?.self), dateCreated: try row.decode(13, as: String.self))
+            id: try row.decode("id", as: Int64.self), uuid: try row.decode("uuid", as: String.self),
+            organizationID: try row.decode("organization_id", as: Int64.self), slug: try row.decode("slug", as: String.self),
+            name: try row.decode("name", as: String.self), status: try row.decode("status", as: String.self),
+            webhookURL: try row.decode("webhook_url", as: String.self), events: try row.decode("events", as: [String].self),
+            timeoutMilliseconds: try row.decode("timeout_ms", as: Int.self),
+            clientSecret: try row.decode("client_secret", as: String.self),
+            previousSecret: try row.decode("previous_secret", as: String?.self),
+            disabledAt: try row.decode("disabled_at", as: String?.self),
+            disabledReason: try row.decode("disabled_reason", as: String?.self),
+            dateCreated: try row.decode("date_created", as: String.self))
     }
 
     public static func find(slug: String, db: PostgresConnection) throws -> App? {
@@ -70,25 +73,23 @@ public enum AppStore {
     public static func findForAlert(slug: String, organizationID: Int64, db: PostgresConnection) throws -> (App, installationUUID: String?)? {
         let rows = try db.query(
             """
-            SELECT a.*, i.uuid::text FROM app_rows a
+            SELECT a.*, i.uuid::text AS installation_uuid FROM app_rows a
             LEFT JOIN installations i ON i.app_id = a.id AND i.organization_id = $2
             WHERE a.slug = $1
             """, slug, organizationID)
         guard let row = rows.first else { return nil }
-        return (try app(row), try row.decode(14, as: String?.self))
+        return (try app(row), try row.decode("installation_uuid", as: String?.self))
     }
 
-    /// The app by id, and whether it is installed in `organizationID`: a queued attempt's checks in one statement.
-    public static func findForDelivery(appID: Int64, organizationID: Int64, db: PostgresConnection) throws
-        -> (App, installed: Bool)?
-    {
-        let rows = try db.query(
-            """
-            SELECT a.*, EXISTS (SELECT 1 FROM installations i WHERE i.app_id = a.id AND i.organization_id = $2)
-            FROM app_rows a WHERE a.id = $1
-            """, appID, organizationID)
-        guard let row = rows.first else { return nil }
-        return (try app(row), try row.decode(14, as: Bool.self))
+    /// The apps with these ids (those that still exist).
+    public static func find(ids: [Int64], db: PostgresConnection) throws -> [Int64: App] {
+        guard !ids.isEmpty else { return [:] }
+        var apps: [Int64: App] = [:]
+        for row in try db.query("SELECT * FROM app_rows WHERE id = ANY($1::bigint[])", ids) {
+            let app = try app(row)
+            apps[app.id] = app
+        }
+        return apps
     }
 
     public struct NewApp: Sendable {
@@ -168,22 +169,17 @@ public enum AppStore {
     }
 
     /// Removes the installation and fails the deliveries to that organization still waiting for an attempt, so an
-    /// uninstalled organization receives nothing more. The uuid must already be validated.
+    /// uninstalled organization receives nothing more (a dispatcher re-checks the installation before each attempt).
+    /// The uuid must already be validated.
     public static func uninstall(appID: Int64, uuid: String, db: PostgresConnection) throws -> Bool {
         let rows = try db.query(
             """
             WITH gone AS (
                 DELETE FROM installations WHERE app_id = $1 AND uuid = $2::uuid RETURNING organization_id
             ), failed AS (
-                UPDATE deliveries SET status = 'failed', error_class = 'not_installed', next_attempt_at = NULL,
-                                      date_updated = now()
+                UPDATE deliveries SET status = 'failed', error_class = 'not_installed', due_at = NULL, date_updated = now()
                 WHERE app_id = $1 AND organization_id IN (SELECT organization_id FROM gone)
                   AND status IN ('queued', 'retrying')
-                RETURNING id
-            ), cancelled AS (
-                UPDATE jobs SET state = 'cancelled', finished_at = now(), updated_at = now(), last_error = 'app uninstalled'
-                WHERE kind = 'webhook' AND state = 'queued' AND (payload ->> 'app_id')::bigint = $1
-                  AND (payload ->> 'delivery_id')::bigint IN (SELECT id FROM failed)
             )
             SELECT count(*)::int FROM gone
             """, appID, uuid)

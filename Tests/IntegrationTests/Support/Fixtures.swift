@@ -284,23 +284,22 @@ enum Fixtures {
         }
     }
 
-    struct JobRow {
-        var id: Int64
-        var state: String
-        var secondsUntilRun: Double
-    }
-
-    /// Webhook jobs of one delivery, oldest first.
-    static func webhookJobs(deliveryID: Int64, db: PostgresConnection) throws -> [JobRow] {
+    /// Seconds until the delivery falls due (negative when overdue) while it is `queued` or `retrying`; nil when it
+    /// waits for nothing (delivered, failed, or being attempted).
+    static func secondsUntilRetry(deliveryID: Int64, db: PostgresConnection) throws -> Double? {
         try db.query(
             """
-            SELECT id, state, extract(epoch FROM run_at - now())::float8 FROM jobs
-            WHERE kind = 'webhook' AND (payload ->> 'delivery_id')::bigint = $1 ORDER BY id
+            SELECT extract(epoch FROM due_at - now())::float8 FROM deliveries
+            WHERE id = $1 AND status IN ('queued', 'retrying')
             """, deliveryID
-        ).map {
-            JobRow(id: try $0.decode(0, as: Int64.self), state: try $0.decode(1, as: String.self),
-                   secondsUntilRun: try $0.decode(2, as: Double.self))
-        }
+        ).first?.decode(0, as: Double.self)
+    }
+
+    /// Deliveries of the app still waiting for an attempt or being attempted.
+    static func pendingDeliveries(appID: Int64, db: PostgresConnection) throws -> Int {
+        try db.query(
+            "SELECT count(*)::int FROM deliveries WHERE app_id = $1 AND status IN ('queued', 'retrying', 'sending')", appID
+        )[0].decode(0, as: Int.self)
     }
 
     struct DeliveryRow {

@@ -1,0 +1,91 @@
+import AlertRelayLogic
+import PostgresClient
+
+/// One accepted alert (or other webhook) and where its delivery stands.
+public struct Delivery: Sendable, Equatable {
+    /// Where a delivery stands. `queued`, `retrying` and `sending` are pending: a dispatcher may take them once
+    /// `dueAt` has passed (for `sending`, that is the end of its sender's lease).
+    public enum Status: String, Sendable, Equatable, CaseIterable {
+        case queued, sending, retrying, delivered, failed
+
+        public var isPending: Bool { self == .queued || self == .sending || self == .retrying }
+    }
+
+    public var id: Int64
+    public var organizationID: Int64
+    public var appID: Int64
+    public var projectID: Int64?
+    public var eventType: String
+    public var resource: String
+    public var requestID: String
+    public var webhookID: String
+    public var payload: String
+    public var status: Status
+    public var attempts: Int
+    public var responseCode: Int?
+    public var errorClass: String?
+    /// RFC 3339; see `due_at` in sql/009_delivery_queue.sql.
+    public var dueAt: String?
+    public var dateCreated: String
+
+    /// When the next retry is due (only while `retrying`).
+    public var nextAttemptAt: String? { status == .retrying ? dueAt : nil }
+
+    /// The delivery record of API.md.
+    public var json: JSONValue {
+        .object(JSONObject([
+            ("id", .int64(id)), ("request_id", .string(requestID)), ("webhook_id", .string(webhookID)),
+            ("event_type", .string(eventType)), ("status", .string(status.rawValue)), ("attempts", .int(attempts)),
+            ("response_code", .optionalInt(responseCode)), ("error_class", .optionalString(errorClass)),
+            ("next_attempt_at", .optionalString(nextAttemptAt)), ("date_created", .string(dateCreated)),
+        ]))
+    }
+
+    /// Decodes the delivery columns a statement returns under these names, each prefixed with `prefix`:
+    /// `id organization_id app_id project_id event_type resource request_id webhook_id payload status attempts
+    /// response_code error_class due_at date_created` (the two times as RFC 3339 text).
+    init(_ row: PostgresRow, prefix: String = "") throws {
+        func column(_ name: String) -> String { prefix.isEmpty ? name : prefix + name }
+        let statusText = try row.decode(column("status"), as: String.self)
+        guard let status = Status(rawValue: statusText) else {
+            throw PostgresError(kind: .decoding, message: "unknown delivery status '\(statusText)'")
+        }
+        self.init(
+            id: try row.decode(column("id"), as: Int64.self),
+            organizationID: try row.decode(column("organization_id"), as: Int64.self),
+            appID: try row.decode(column("app_id"), as: Int64.self),
+            projectID: try row.decode(column("project_id"), as: Int64?.self),
+            eventType: try row.decode(column("event_type"), as: String.self),
+            resource: try row.decode(column("resource"), as: String.self),
+            requestID: try row.decode(column("request_id"), as: String.self),
+            webhookID: try row.decode(column("webhook_id"), as: String.self),
+            payload: try row.decode(column("payload"), as: String.self), status: status,
+            attempts: try row.decode(column("attempts"), as: Int.self),
+            responseCode: try row.decode(column("response_code"), as: Int?.self),
+            errorClass: try row.decode(column("error_class"), as: String?.self),
+            dueAt: try row.decode(column("due_at"), as: String?.self),
+            dateCreated: try row.decode(column("date_created"), as: String.self))
+    }
+
+    public init(
+        id: Int64, organizationID: Int64, appID: Int64, projectID: Int64?, eventType: String, resource: String,
+        requestID: String, webhookID: String, payload: String, status: Status, attempts: Int, responseCode: Int?,
+        errorClass: String?, dueAt: String?, dateCreated: String
+    ) {
+        self.id = id
+        self.organizationID = organizationID
+        self.appID = appID
+        self.projectID = projectID
+        self.eventType = eventType
+        self.resource = resource
+        self.requestID = requestID
+        self.webhookID = webhookID
+        self.payload = payload
+        self.status = status
+        self.attempts = attempts
+        self.responseCode = responseCode
+        self.errorClass = errorClass
+        self.dueAt = dueAt
+        self.dateCreated = dateCreated
+    }
+}
