@@ -4,16 +4,31 @@
 #   scripts/bench.sh
 #
 # Starts, on free ports under a temp folder (<repo>/.data/bench-<pid>, removed at exit):
-# PostgreSQL (database alertrelay_bench, migrated), the responder, the worker, nginx in front
-# of the responder, and a second nginx on 127.0.0.2 that answers 204 to anything (a webhook
-# receiver that costs next to nothing; its URL is in $BENCH_RECEIVER_URL). Then runs wrk
-# against each path and prints requests/s, p50 and p99, and the responder's peak RSS; then the
-# ceilings: pgbench single-row INSERTs, and pgbench replaying each alert's two statements alone.
+# PostgreSQL (database alertrelay_bench, migrated), the responder, the worker (dispatcher and job drain), nginx in
+# front of the responder, a second nginx on 127.0.0.2 that answers 204 to anything (a webhook receiver that costs
+# next to nothing) and a receiver on 127.0.0.2 that never answers (scripts/blackhole.py). Then measures, each with
+# wrk unless said otherwise, and prints one line per figure and the ratios to the ceilings of the same run:
+#
+#   nginx-ping      nginx answering by itself: the machine's ceiling for HTTP
+#   healthz         one FastCGI round trip and SELECT 1
+#   org-read        an authenticated read (token and organization from the caches)
+#   alerts          inline alerts to one app (inline limits raised to the thread count for this row):
+#                   201 after the attempt, delivered and logged
+#   alerts-async    alerts with `Prefer: respond-async`: accepted (202) per second, the dispatcher running
+#   end-to-end      queued alerts sent for BENCH_E2E_DURATION as fast as they are accepted; delivered and logged per
+#                   second from the first request until the last delivery was recorded; peak backlog; drain time
+#   hang            one app whose receiver never answers (timeout 10 s) gets BENCH_HANG_RATE alerts/s (default
+#                   limits: they are inline up to the per-app limit, queued beyond it) while the healthy app's
+#                   inline alerts, /healthz and the healthy app's end-to-end rate are measured, each also without
+#                   the hanging app
+#   pgbench-insert  PostgreSQL's own single-row INSERT rate at wrk's concurrency: the ceiling for durable writes
 #
 # Environment:
 #   BENCH_DURATION (10s), BENCH_CONNECTIONS (32), BENCH_THREADS (2)  wrk settings
-#   ALERT_RELAY_THREADS (8)  responder threads
-#   BENCH_ALERT_WARMUP  e.g. 5s: send alerts that long and ANALYZE before measuring them (steady state)
+#   BENCH_E2E_DURATION (30s)  how long end-to-end sends
+#   BENCH_HANG_RATE (50)      alerts per second to the hanging app
+#   BENCH_ONLY                space-separated subset of: basic alerts async e2e hang (default: all)
+#   ALERT_RELAY_THREADS (8)   responder threads
 #   BENCH_HOLD=1  set everything up, print how to reach it, and wait (Ctrl-C ends) instead of measuring:
 #                 for profiling with perf, strace or pg_stat_statements against the same set-up
 set -euo pipefail
@@ -26,19 +41,25 @@ cd "$AR_REPO"
 bench_duration=${BENCH_DURATION:-10s}
 bench_connections=${BENCH_CONNECTIONS:-32}
 bench_threads=${BENCH_THREADS:-2}
+e2e_duration=${BENCH_E2E_DURATION:-30s}
+hang_rate=${BENCH_HANG_RATE:-50}
 responder_threads=${ALERT_RELAY_THREADS:-8}
+bench_only=${BENCH_ONLY:-basic alerts async e2e hang}
 
-# Results, one line each, printed again at the end.
+# Results, one line each, printed again at the end; figures by name for the ratios.
 bench_results=()
+declare -A figure
 
-# bench_wrk NAME URL [WRK_ARGS...] — run wrk against URL, print and record req/s, p50, p99
-# and the number of non-2xx/3xx responses and socket errors.
+wants() { [[ " $bench_only " == *" $1 "* ]]; }
+
+# bench_wrk NAME URL [WRK_ARGS...] — run wrk against URL (BENCH_WRK_CONNECTIONS overrides -c), print and record
+# req/s, p50, p99 and the non-2xx/3xx and socket errors; figure[NAME]=req/s, figure[NAME.p50|p99]=ms.
 bench_wrk() {
     local name=$1 url=$2
     shift 2
-    local out line
-    ar_log "wrk: $name ($url, $bench_duration, -c$bench_connections)"
-    out=$(wrk -t"$bench_threads" -c"$bench_connections" -d"$bench_duration" --latency "$@" "$url") ||
+    local out line connections=${BENCH_WRK_CONNECTIONS:-$bench_connections}
+    ar_log "wrk: $name ($url, $bench_duration, -c$connections)"
+    out=$(wrk -t"$bench_threads" -c"$connections" -d"$bench_duration" --latency "$@" "$url") ||
         ar_die "wrk failed for $name"
     line=$(awk -v name="$name" '
         /Requests\/sec:/ { rps = $2 }
@@ -47,12 +68,29 @@ bench_wrk() {
         /Non-2xx or 3xx responses:/ { bad = $NF }
         /Socket errors:/ { errors = $0; sub(/^ *Socket errors: */, "", errors) }
         END {
-            printf "%-28s %12s req/s   p50 %9s   p99 %9s   non-2xx %s%s\n", name, rps, p50, p99,
+            printf "%-26s %12s req/s   p50 %9s   p99 %9s   non-2xx %s%s\n", name, rps, p50, p99,
                 (bad == "" ? 0 : bad), (errors == "" ? "" : "   socket errors: " errors)
         }' <<<"$out")
     printf '%s\n' "$line"
     bench_results+=("$line")
+    figure[$name]=$(awk '/Requests\/sec:/ { print $2 }' <<<"$out")
+    figure[$name.p50]=$(awk '/^ +50%/ { print $2 }' <<<"$out" | to_ms)
+    figure[$name.p99]=$(awk '/^ +99%/ { print $2 }' <<<"$out" | to_ms)
 }
+
+# to_ms — wrk's latency (e.g. 812.00us, 1.20ms, 2.01s) on stdin, in milliseconds.
+to_ms() {
+    awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) }
+           else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.2f\n", v }'
+}
+
+record() { # record NAME VALUE TEXT — a result line and a figure
+    figure[$1]=$2
+    bench_results+=("$(printf '%-26s %s' "$1" "$3")")
+    printf '%-26s %s\n' "$1" "$3"
+}
+
+ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print(f'{100 * a / b:.1f} %' if b else 'n/a')" "$1" "$2"; }
 
 # bench_peak_rss PID — peak resident set size (VmHWM) of PID, e.g. "41.2 MiB".
 bench_peak_rss() {
@@ -87,13 +125,18 @@ export DATABASE_URL
     cat "$log/migrate.log" >&2
     ar_die "alert-relay-fcgi migrate failed"
 }
+sql() { ar_pg_psql -d alertrelay_bench -Atc "$1"; }
 
-# --- the 204 receiver on 127.0.0.2 ----------------------------------------------------------
+# --- receivers on 127.0.0.2: nginx answering 204, and one that never answers -----------------
 receiver_port=$(ar_free_port 127.0.0.2)
 ar_nginx_render nginx/bench-receiver.conf.template "$tmp/receiver/nginx.conf" \
     PREFIX="$tmp/receiver" PORT="$receiver_port"
 ar_nginx_start "$tmp/receiver/nginx.conf" "$tmp/receiver"
 export BENCH_RECEIVER_URL=http://127.0.0.2:$receiver_port
+ar_spawn blackhole "$log/blackhole.log" python3 scripts/blackhole.py --host 127.0.0.2 --port 0 \
+    --port-file "$tmp/blackhole.port"
+ar_wait_until "blackhole receiver" 10 "$AR_LAST_PID" test -s "$tmp/blackhole.port"
+blackhole_url=http://127.0.0.2:$(<"$tmp/blackhole.port")/hook
 
 # --- responder, worker, nginx -------------------------------------------------------------
 nginx_port=$(ar_free_port 127.0.0.1)
@@ -106,12 +149,22 @@ export ALERT_RELAY_MAIL_TRANSPORT=log
 export ALERT_RELAY_MAX_BODY_BYTES=1048576
 
 socket=$tmp/run/fcgi.sock
-ar_spawn responder "$log/responder.log" \
-    "$bin_dir/alert-relay-fcgi" --socket "$socket" --threads "$responder_threads"
-responder_pid=$AR_LAST_PID
-ar_wait_until "responder socket" 30 "$responder_pid" test -S "$socket"
+responder_pid=
+# start_responder [NAME=VALUE...] — (re)start the responder with these extra variables.
+start_responder() {
+    if [[ -n $responder_pid ]]; then
+        ar_stop_pid "$responder_pid"
+        rm -f "$socket"
+    fi
+    ar_spawn responder "$log/responder.log" env "$@" \
+        "$bin_dir/alert-relay-fcgi" --socket "$socket" --threads "$responder_threads"
+    responder_pid=$AR_LAST_PID
+    ar_wait_until "responder socket" 30 "$responder_pid" test -S "$socket"
+}
+start_responder
 
 ar_spawn worker "$log/worker.log" "$bin_dir/alert-relay-worker" --concurrency 4
+worker_pid=$AR_LAST_PID
 
 ar_nginx_render nginx/alert-relay.conf.template "$tmp/nginx/nginx.conf" \
     PREFIX="$tmp/nginx" PORT="$nginx_port" SOCKET="$socket" \
@@ -119,7 +172,7 @@ ar_nginx_render nginx/alert-relay.conf.template "$tmp/nginx/nginx.conf" \
 ar_nginx_start "$tmp/nginx/nginx.conf" "$tmp/nginx"
 ar_wait_until "GET $base_url/healthz" 30 "$responder_pid" ar_http_ok "$base_url/healthz"
 
-# --- fixtures: an organization, a token, a project, an internal app aimed at the 204 receiver ---
+# --- fixtures: an organization, a token, a project, a healthy app and a hanging one -------------
 api() { # api METHOD PATH [JSON] — admin call, prints the body
     curl -fsS -X "$1" "$base_url$2" -H "Authorization: Bearer $ALERT_RELAY_ADMIN_TOKEN" \
         -H 'Content-Type: application/json' ${3:+-d "$3"}
@@ -129,121 +182,191 @@ api POST /api/0/organizations '{"slug":"bench","name":"Bench"}' >/dev/null
 org_token=$(api POST /api/0/organizations/bench/api-tokens \
     '{"name":"bench","scopes":["org:read","alerts:write"]}' | json_field token)
 api POST /api/0/organizations/bench/projects '{"slug":"web","name":"Web"}' >/dev/null
-api POST /api/0/organizations/bench/sentry-apps \
-    "{\"name\":\"Bench Hook\",\"slug\":\"bench-hook\",\"webhook_url\":\"$BENCH_RECEIVER_URL/_bench_hook\",\"timeout_ms\":1000}" >/dev/null
+app_id=$(api POST /api/0/organizations/bench/sentry-apps \
+    "{\"name\":\"Bench Hook\",\"slug\":\"bench-hook\",\"webhook_url\":\"$BENCH_RECEIVER_URL/_bench_hook\",\"timeout_ms\":1000}" |
+    json_field id)
+hang_id=$(api POST /api/0/organizations/bench/sentry-apps \
+    "{\"name\":\"Bench Hang\",\"slug\":\"bench-hang\",\"webhook_url\":\"$blackhole_url\",\"timeout_ms\":10000}" |
+    json_field id)
 
-cat >"$tmp/alert.lua" <<'LUA'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"sentry_app":"bench-hook","rule":"Bench rule","event":{"event_id":"0123456789abcdef0123456789abcdef","project":"web","group_id":42,"title":"Benchmark event","level":"error","message":"An error happened in /api/checkout","tags":[["browser","Firefox 120"],["os","Linux"]],"timestamp":1764201600.25}}'
-LUA
+alert_body() { # alert_body APP_SLUG
+    printf '{"sentry_app":"%s","rule":"Bench rule","event":{"event_id":"0123456789abcdef0123456789abcdef","project":"web","group_id":42,"title":"Benchmark event","level":"error","message":"An error happened in /api/checkout","tags":[["browser","Firefox 120"],["os","Linux"]],"timestamp":1764201600.25}}' "$1"
+}
+write_lua() { # write_lua FILE APP_SLUG [async]
+    {
+        echo 'wrk.method = "POST"'
+        echo 'wrk.headers["Content-Type"] = "application/json"'
+        [[ ${3:-} == async ]] && echo 'wrk.headers["Prefer"] = "respond-async"'
+        printf "wrk.body = '%s'\n" "$(alert_body "$2")"
+    } >"$1"
+}
+write_lua "$tmp/alert.lua" bench-hook
+write_lua "$tmp/alert-async.lua" bench-hook async
+alert_body bench-hang >"$tmp/hang-body.json"
+alerts_url=$base_url/api/0/organizations/bench/alerts
+auth=(-H "Authorization: Bearer $org_token")
 
 if [[ ${BENCH_HOLD:-} == 1 ]]; then
     {
         echo "export DATABASE_URL='$DATABASE_URL' PGHOST='$AR_PG_SOCKDIR' PGPORT='$AR_PG_PORT' PGUSER=alertrelay"
-        echo "export BASE_URL='$base_url' ORG_TOKEN='$org_token' RESPONDER_PID='$responder_pid'"
-        echo "export ALERT_LUA='$tmp/alert.lua'"
+        echo "export BASE_URL='$base_url' ORG_TOKEN='$org_token' RESPONDER_PID='$responder_pid' WORKER_PID='$worker_pid'"
+        echo "export ALERT_LUA='$tmp/alert.lua' ALERT_ASYNC_LUA='$tmp/alert-async.lua'"
     } >"$tmp/env.sh"
     ar_log "holding: source $tmp/env.sh (Ctrl-C or kill $$ ends)"
     while :; do sleep 1; done
 fi
+
+pending() { # pending [APP_ID] — deliveries not yet delivered or failed
+    sql "SELECT count(*) FROM deliveries WHERE status IN ('queued', 'retrying', 'sending')${1:+ AND app_id = $1}"
+}
+# wait_drained APP_ID TIMEOUT_S — wait until the app has nothing pending; prints the seconds it took.
+wait_drained() {
+    local started now
+    started=$(date +%s.%N)
+    while (($(pending "$1") > 0)); do
+        now=$(date +%s.%N)
+        if python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) - float(sys.argv[2]) > float(sys.argv[3]) else 1)" \
+            "$now" "$started" "$2"; then
+            ar_warn "app $1 still has $(pending "$1") deliveries pending after $2 s"
+            break
+        fi
+        sleep 0.1
+    done
+    python3 -c "import sys, time; print(round(time.time() - float(sys.argv[1]), 2))" "$started"
+}
+delivered() { sql "SELECT count(*) FROM deliveries WHERE app_id = $1 AND status = 'delivered'"; }
+logged() { sql "SELECT count(*) FROM request_log WHERE app_id = $1"; }
+
+# end_to_end NAME DURATION — queued alerts to the healthy app for DURATION, then wait until all are delivered;
+# records NAME (delivered and logged per second over the whole window), NAME.peak and NAME.drain.
+end_to_end() {
+    local name=$1 duration=$2 before_d before_l start_ns sampler peak drain elapsed_ns count_d count_l rate
+    before_d=$(delivered "$app_id")
+    before_l=$(logged "$app_id")
+    start_ns=$(date +%s%N)
+    (
+        peak=0
+        while :; do
+            n=$(pending "$app_id" 2>/dev/null || echo 0)
+            ((n > peak)) && peak=$n && echo "$peak" >"$tmp/$name.peak"
+            sleep 0.5
+        done
+    ) &
+    sampler=$!
+    bench_duration=$duration bench_wrk "$name-accept" "$alerts_url" "${auth[@]}" -s "$tmp/alert-async.lua" >/dev/null
+    drain=$(wait_drained "$app_id" 300)
+    elapsed_ns=$(($(date +%s%N) - start_ns))
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
+    peak=$(cat "$tmp/$name.peak" 2>/dev/null || echo 0)
+    count_d=$(($(delivered "$app_id") - before_d))
+    count_l=$(($(logged "$app_id") - before_l))
+    rate=$(python3 -c "print(round(min($count_d, $count_l) / ($elapsed_ns / 1e9), 1))")
+    figure[$name.peak]=$peak
+    figure[$name.drain]=$drain
+    record "$name" "$rate" "$(printf '%12s delivered+logged/s   (%s delivered, %s logged in %.1f s; peak backlog %s, drained %s s after sending stopped)' \
+        "$rate" "$count_d" "$count_l" "$(python3 -c "print($elapsed_ns / 1e9)")" "$peak" "$drain")"
+}
 
 # --- measurements -------------------------------------------------------------------------
 ar_log "responder: $responder_threads threads; RSS before load: $(bench_peak_rss "$responder_pid")"
 
 # nginx alone (return 200): the ceiling of this machine.
 bench_wrk nginx-ping "$base_url/_nginx_ping"
-# One FastCGI round trip plus one database query.
-bench_wrk healthz "$base_url/healthz"
-# Token lookup (one query) + organization through the model cache.
-bench_wrk org-read "$base_url/api/0/organizations/bench" -H "Authorization: Bearer $org_token"
-
-# Alerts: validate, look up, record the delivery, sign, POST to the receiver, log, count.
-# By default from empty tables (a cold start); BENCH_ALERT_WARMUP=5s first sends alerts for that long and
-# runs ANALYZE, as autovacuum would within a minute on a live system, and measures the steady state.
-if [[ -n ${BENCH_ALERT_WARMUP:-} ]]; then
-    ar_log "warming up: alerts for $BENCH_ALERT_WARMUP, then ANALYZE"
-    wrk -t"$bench_threads" -c"$bench_connections" -d"$BENCH_ALERT_WARMUP" -s "$tmp/alert.lua" \
-        -H "Authorization: Bearer $org_token" "$base_url/api/0/organizations/bench/alerts" >/dev/null
-    ar_pg_psql -d alertrelay_bench -qc "ANALYZE"
+if wants basic; then
+    bench_wrk healthz "$base_url/healthz"
+    bench_wrk org-read "$base_url/api/0/organizations/bench" "${auth[@]}"
 fi
-before=$(ar_pg_psql -d alertrelay_bench -Atc "SELECT count(*) FROM request_log")
-delivered_before=$(ar_pg_psql -d alertrelay_bench -Atc "SELECT count(*) FROM deliveries WHERE status = 'delivered'")
-start_ns=$(date +%s%N)
-bench_wrk alerts "$base_url/api/0/organizations/bench/alerts" -H "Authorization: Bearer $org_token" -s "$tmp/alert.lua"
-elapsed_ns=$(($(date +%s%N) - start_ns))
-delivered=$(($(ar_pg_psql -d alertrelay_bench -Atc "SELECT count(*) FROM deliveries WHERE status = 'delivered'") -
-    delivered_before))
-logged=$(($(ar_pg_psql -d alertrelay_bench -Atc "SELECT count(*) FROM request_log") - before))
-bench_results+=("$(printf '%-28s %12s delivered+logged/s (%s deliveries delivered, %s log rows)' alerts-delivered \
-    "$(python3 -c "print(round($delivered / ($elapsed_ns / 1e9), 1))")" "$delivered" "$logged")")
+
+if wants alerts; then
+    # Every alert inline: the limits raised to the thread count for this row only.
+    start_responder ALERT_RELAY_INLINE_MAX="$responder_threads" ALERT_RELAY_INLINE_PER_APP="$responder_threads"
+    before_d=$(delivered "$app_id")
+    before_l=$(logged "$app_id")
+    start_ns=$(date +%s%N)
+    bench_wrk alerts "$alerts_url" "${auth[@]}" -s "$tmp/alert.lua"
+    elapsed_ns=$(($(date +%s%N) - start_ns))
+    count_d=$(($(delivered "$app_id") - before_d))
+    count_l=$(($(logged "$app_id") - before_l))
+    rate=$(python3 -c "print(round(min($count_d, $count_l) / ($elapsed_ns / 1e9), 1))")
+    record alerts-delivered "$rate" "$(printf '%12s delivered+logged/s   (%s delivered, %s logged)' "$rate" "$count_d" "$count_l")"
+    ar_log "responder peak RSS after inline alerts: $(bench_peak_rss "$responder_pid")"
+    start_responder
+    wait_drained "$app_id" 120 >/dev/null
+fi
+
+if wants async; then
+    before=$(sql "SELECT count(*) FROM deliveries WHERE app_id = $app_id")
+    bench_wrk alerts-async "$alerts_url" "${auth[@]}" -s "$tmp/alert-async.lua"
+    accepted=$(($(sql "SELECT count(*) FROM deliveries WHERE app_id = $app_id") - before))
+    ar_log "alerts-async: $accepted deliveries recorded; draining"
+    wait_drained "$app_id" 300 >/dev/null
+fi
+
+if wants e2e; then
+    end_to_end end-to-end "$e2e_duration"
+fi
+
+if wants hang; then
+    # Without the hanging app: the healthy app's inline alerts and /healthz side by side, then its end-to-end rate.
+    hang_phase() { # hang_phase SUFFIX
+        local healthz_pid
+        (BENCH_WRK_CONNECTIONS=4 bench_wrk "healthz$1" "$base_url/healthz" >"$tmp/healthz$1.out") &
+        healthz_pid=$!
+        BENCH_WRK_CONNECTIONS=16 bench_wrk "healthy-alerts$1" "$alerts_url" "${auth[@]}" -s "$tmp/alert.lua"
+        wait "$healthz_pid"
+        bench_results+=("$(cat "$tmp/healthz$1.out")")
+        cat "$tmp/healthz$1.out"
+        figure[healthz$1.p99]=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "p99") print $(i + 1) }' "$tmp/healthz$1.out" | to_ms)
+        wait_drained "$app_id" 120 >/dev/null
+        end_to_end "healthy-e2e$1" "$bench_duration"
+    }
+    hang_phase -alone
+    hang_seconds=$((${bench_duration%s} * 3 + 20))
+    ar_log "hang: $hang_rate alerts/s to an app whose receiver never answers, for $hang_seconds s"
+    python3 scripts/pace.py --url "$alerts_url" --rate "$hang_rate" --seconds "$hang_seconds" \
+        --body "$tmp/hang-body.json" --header "Authorization: Bearer $org_token" --connections 8 \
+        >"$tmp/pace.out" 2>"$log/pace.log" &
+    pace_pid=$!
+    sleep 5
+    hang_phase -with-hang
+    wait "$pace_pid" || true
+    hang_status=$(cat "$tmp/pace.out")
+    hang_in_flight=$(sql "SELECT count(*) FROM deliveries WHERE app_id = $hang_id AND status = 'sending'")
+    record hang-stream 0 "$(printf 'statuses %s; %s of its deliveries being attempted at the end, %s pending' \
+        "$hang_status" "$hang_in_flight" "$(pending "$hang_id")")"
+fi
 
 # PostgreSQL's own single-row INSERT rate at the same concurrency: the ceiling for durable writes.
 ar_pg_psql -d alertrelay_bench -qc "CREATE TABLE IF NOT EXISTS bench_insert (id bigserial PRIMARY KEY, v text NOT NULL)"
 echo "INSERT INTO bench_insert (v) VALUES ('x');" >"$tmp/insert.sql"
-pgbench_bin=$(ar_pg_bin)/pgbench
-# bench_pgbench SCRIPT CLIENTS — pgbench's tps for SCRIPT at CLIENTS connections; "failed" (with a warning)
-# instead of ending the run and losing the wrk figures.
-bench_pgbench() {
-    local out=
-    if [[ -s $1 ]] && out=$("$pgbench_bin" -n -M prepared -f "$1" -c "$2" -j "$bench_threads" \
-        -T "${bench_duration%s}" -h "$AR_PG_SOCKDIR" -p "$AR_PG_PORT" -U alertrelay alertrelay_bench 2>&1); then
-        awk '/^tps = / { print $3; exit }' <<<"$out"
-    else
-        ar_warn "pgbench $1 -c$2 failed: ${out:-the script is empty}"
-        echo failed
-    fi
-}
-bench_results+=("$(printf '%-28s %12s tx/s (pgbench -c%s)' pgbench-insert \
-    "$(bench_pgbench "$tmp/insert.sql" "$bench_connections")" "$bench_connections")")
+pgbench_out=$("$(ar_pg_bin)/pgbench" -n -M prepared -f "$tmp/insert.sql" -c "$bench_connections" -j "$bench_threads" \
+    -T "${bench_duration%s}" -h "$AR_PG_SOCKDIR" -p "$AR_PG_PORT" -U alertrelay alertrelay_bench 2>&1) ||
+    ar_die "pgbench failed: $pgbench_out"
+pgbench_tps=$(awk '/^tps = / { printf "%.0f", $3; exit }' <<<"$pgbench_out")
+record pgbench-insert "$pgbench_tps" "$(printf '%12s tx/s (pgbench -c%s)' "$pgbench_tps" "$bench_connections")"
 
-# PostgreSQL alone doing each alert's writes: the two statements of an inline delivery (record the delivery,
-# validated against the app and installation; then the log row, the delivery update and the counter), replayed
-# by pgbench with a payload and headers taken from the alerts just sent, at the responder's concurrency
-# (one connection per thread) and at wrk's. Nothing else runs meanwhile, so this is the ceiling for alerts
-# on this machine with this durability. The statements mirror DeliveryStore.insertForApp and the success
-# branch of DeliveryAttempt.perform; keep them in step.
-ar_pg_psql -d alertrelay_bench -Atq >"$tmp/alert-writes.sql" <<'SQL' || ar_warn "could not build the alert-writes script"
-SELECT format($f$\set shard random(0, 63)
-WITH a AS (
-    SELECT r.* FROM app_rows r
-    JOIN installations i ON i.app_id = r.id AND i.organization_id = %1$s AND i.uuid = %3$L::uuid
-    WHERE r.id = %2$s
-), d AS (
-    INSERT INTO deliveries (organization_id, app_id, project_id, event_type, resource, request_id, webhook_id,
-                            payload, status, lease_until, redelivery_of)
-    SELECT %1$s, a.id, %4$L::bigint, 'event_alert.triggered', 'event_alert', md5(random()::text), 'msg_' || md5(random()::text),
-           %5$L, 'sending', now() + make_interval(secs => a.timeout_ms / 1000 + 5), NULL
-    FROM a WHERE a.disabled_at IS NULL
-    RETURNING id, organization_id, app_id, project_id, event_type, resource, request_id, webhook_id,
-              payload, status, attempts, response_code, error_class, rfc3339(next_attempt_at), rfc3339(date_created)
-)
-SELECT d.id AS delivery_id FROM a LEFT JOIN d ON true \gset
-WITH log AS (
-    INSERT INTO request_log (app_id, organization_id, delivery_id, attempt, event_type, webhook_url,
-                             response_code, duration_ms, error_class, error_id, project_id,
-                             request_headers, request_body, response_headers, response_body)
-    VALUES (%2$s, %1$s, :delivery_id, 1, 'event_alert.triggered', %6$L, 204, 0.4, NULL, NULL, NULL, %7$L, %5$L, %8$L, '')
-), upd AS (
-    UPDATE deliveries SET status = 'delivered', attempts = 1, response_code = 204, error_class = NULL,
-           next_attempt_at = NULL, lease_until = NULL, date_updated = now()
-    WHERE id = :delivery_id AND attempts = 0 AND status IN ('queued', 'sending', 'retrying')
-)
-INSERT INTO health_counters AS h (app_id, organization_id, day, shard, success)
-VALUES (%2$s, %1$s, current_date, :shard, 1)
-ON CONFLICT (app_id, organization_id, day, shard) DO UPDATE SET success = h.success + 1;
-$f$, d.organization_id, d.app_id, i.uuid, d.project_id, d.payload, l.webhook_url, l.request_headers,
-     l.response_headers)
-FROM deliveries d
-JOIN installations i ON i.app_id = d.app_id AND i.organization_id = d.organization_id
-JOIN request_log l ON l.delivery_id = d.id
-ORDER BY d.id LIMIT 1
-SQL
-for clients in "$responder_threads" "$bench_connections"; do
-    bench_results+=("$(printf '%-28s %12s alerts/s (pgbench -c%s, the database part only)' \
-        pgbench-alert-writes "$(bench_pgbench "$tmp/alert-writes.sql" "$clients")" "$clients")")
-done
-
-printf '\nResults (wrk -t%s -c%s -d%s)\n' "$bench_threads" "$bench_connections" "$bench_duration"
+printf '\nResults (wrk -t%s -c%s -d%s; responder %s threads; %s)\n' "$bench_threads" "$bench_connections" \
+    "$bench_duration" "$responder_threads" "$(date -u +%Y-%m-%dT%H:%MZ)"
 printf '%s\n' "${bench_results[@]}"
-printf 'responder peak RSS: %s\n' "$(bench_peak_rss "$responder_pid")"
+printf 'responder peak RSS: %s; worker peak RSS: %s\n' "$(bench_peak_rss "$responder_pid")" "$(bench_peak_rss "$worker_pid")"
+printf '\nRatios\n'
+[[ -n ${figure[alerts-delivered]:-} ]] &&
+    printf 'alerts (inline)   %s of pgbench INSERT (goal >= 12 %%), p99 %s ms (goal <= 20)\n' \
+        "$(ratio "${figure[alerts-delivered]}" "$pgbench_tps")" "${figure[alerts.p99]}"
+[[ -n ${figure[alerts-async]:-} ]] &&
+    printf 'alerts-async      %s of pgbench INSERT (goal >= 40 %%), p50 %s ms, p99 %s ms\n' \
+        "$(ratio "${figure[alerts-async]}" "$pgbench_tps")" "${figure[alerts-async.p50]}" "${figure[alerts-async.p99]}"
+[[ -n ${figure[end-to-end]:-} ]] &&
+    printf 'end-to-end        %s of pgbench INSERT (goal >= 25 %%)\n' "$(ratio "${figure[end-to-end]}" "$pgbench_tps")"
+if [[ -n ${figure[healthy-e2e-with-hang]:-} ]]; then
+    printf 'hang: healthy alerts p99 %s ms with the hanging app vs %s ms without (goal <= 1.5x: %s)\n' \
+        "${figure[healthy-alerts-with-hang.p99]}" "${figure[healthy-alerts-alone.p99]}" \
+        "$(python3 -c "print(f'{${figure[healthy-alerts-with-hang.p99]} / ${figure[healthy-alerts-alone.p99]}:.2f}x')")"
+    printf 'hang: /healthz p99 %s ms with the hanging app (goal <= 5 ms), %s ms without\n' \
+        "${figure[healthz-with-hang.p99]}" "${figure[healthz-alone.p99]}"
+    printf 'hang: healthy end-to-end %s/s with the hanging app vs %s/s without: %s (goal >= 80 %%)\n' \
+        "${figure[healthy-e2e-with-hang]}" "${figure[healthy-e2e-alone]}" \
+        "$(ratio "${figure[healthy-e2e-with-hang]}" "${figure[healthy-e2e-alone]}")"
+fi
+printf 'nginx return 200: %s req/s\n' "${figure[nginx-ping]}"

@@ -14,6 +14,8 @@ Control API:
   GET  /_control/requests[?path=/x]    JSON list, in arrival order, of
                                        {"method", "path", "query", "headers": [[name, value], ...],
                                         "body_b64", "received_at" (Unix seconds, float), "peer"}
+  GET  /_control/concurrency?path=/x   {"in_flight": N, "max_in_flight": N}: requests to /x being answered now,
+                                       and the most at once since the rules for /x were last set
   GET  /_control/health                200 {"ok":true}
 
 Usage: receiver.py [--host 127.0.0.1] [--port 0] [--port-file PATH] [--verbose]
@@ -43,15 +45,34 @@ class State:
         self.lock = threading.Lock()
         self.requests = []
         self.rules = {}  # path -> {"responses": [...], "next": int}
+        self.in_flight = {}  # path -> requests being answered
+        self.max_in_flight = {}  # path -> most at once
 
     def reset(self):
         with self.lock:
             self.requests = []
             self.rules = {}
+            self.in_flight = {}
+            self.max_in_flight = {}
 
     def set_rule(self, path, responses):
         with self.lock:
             self.rules[path] = {"responses": list(responses), "next": 0}
+            self.max_in_flight[path] = self.in_flight.get(path, 0)
+
+    def enter(self, path):
+        with self.lock:
+            now = self.in_flight.get(path, 0) + 1
+            self.in_flight[path] = now
+            self.max_in_flight[path] = max(self.max_in_flight.get(path, 0), now)
+
+    def leave(self, path):
+        with self.lock:
+            self.in_flight[path] = self.in_flight.get(path, 1) - 1
+
+    def concurrency(self, path):
+        with self.lock:
+            return {"in_flight": self.in_flight.get(path, 0), "max_in_flight": self.max_in_flight.get(path, 0)}
 
     def record_and_pick(self, entry):
         with self.lock:
@@ -189,6 +210,9 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/_control/requests" and self.command == "GET":
             wanted = parse_qs(query).get("path", [None])[0]
             self._send_json(200, STATE.list_requests(wanted))
+        elif path == "/_control/concurrency" and self.command == "GET":
+            wanted = parse_qs(query).get("path", [""])[0]
+            self._send_json(200, STATE.concurrency(wanted))
         elif path == "/_control/health":
             self._send_json(200, {"ok": True})
         else:
@@ -205,21 +229,25 @@ class Handler(BaseHTTPRequestHandler):
             "received_at": time.time(),
             "peer": "%s:%d" % (peer[0], peer[1]) if ":" not in peer[0] else "[%s]:%d" % (peer[0], peer[1]),
         }
-        response = STATE.record_and_pick(entry)
-        hang = float(response.get("hang_seconds", 0) or 0)
-        if hang > 0:
-            time.sleep(hang)
-        if "body_b64" in response:
-            out = base64.b64decode(response["body_b64"])
-        else:
-            out = str(response.get("body", "")).encode("utf-8")
-        self._send(int(response.get("status", 200)), dict(response.get("headers", {})), out)
+        STATE.enter(path)
+        try:
+            response = STATE.record_and_pick(entry)
+            hang = float(response.get("hang_seconds", 0) or 0)
+            if hang > 0:
+                time.sleep(hang)
+            if "body_b64" in response:
+                out = base64.b64decode(response["body_b64"])
+            else:
+                out = str(response.get("body", "")).encode("utf-8")
+            self._send(int(response.get("status", 200)), dict(response.get("headers", {})), out)
+        finally:
+            STATE.leave(path)
 
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-    request_queue_size = 128
+    request_queue_size = 1024
 
 
 def unblock_termination_signals():

@@ -198,11 +198,27 @@ ar_pid_alive "$worker_pid" || {
     ar_die "the worker exited"
 }
 
+# A second responder with at most one inline attempt per app (API.md "Alerts": beyond the limit an alert is
+# queued), behind its own nginx, for the tests of the inline limits.
+socket_b=$tmp/run/fcgi-b.sock
+ar_mkdir_shared "$tmp/nginx-b"
+ALERT_RELAY_INLINE_PER_APP=1 ar_spawn responder-b "$log/responder-b.log" \
+    "$bin_dir/alert-relay-fcgi" --socket "$socket_b" --threads 4
+responder_b_pid=$AR_LAST_PID
+ar_wait_until "responder B socket" 30 "$responder_b_pid" test -S "$socket_b"
+nginx_b_port=$(ar_free_port 127.0.0.1)
+ar_nginx_render nginx/alert-relay.conf.template "$tmp/nginx-b/nginx.conf" \
+    PREFIX="$tmp/nginx-b" PORT="$nginx_b_port" SOCKET="$socket_b" \
+    MAX_BODY="$ALERT_RELAY_MAX_BODY_BYTES" ACCESS_LOG="$log/nginx-b-access.log"
+ar_nginx_start "$tmp/nginx-b/nginx.conf" "$tmp/nginx-b"
+ar_wait_until "GET responder B /healthz" 30 "$responder_b_pid" ar_http_ok "http://127.0.0.1:$nginx_b_port/healthz"
+
 # --- the tests ----------------------------------------------------------------------------
 export ALERT_RELAY_TEST_PG_RESTART=$tmp/bin/pg-restart
 export ALERT_RELAY_TEST_PG_STOP=$tmp/bin/pg-stop
 export ALERT_RELAY_TEST_PG_START=$tmp/bin/pg-start
 export ALERT_RELAY_TEST_BASE_URL=$base_url
+export ALERT_RELAY_TEST_BASE_URL_INLINE_ONE=http://127.0.0.1:$nginx_b_port
 export ALERT_RELAY_TEST_RECEIVER_URL=http://127.0.0.2:$receiver_port
 export ALERT_RELAY_TEST_CANARY_PORT=$canary_port
 export ALERT_RELAY_TEST_CANARY_LOG=$tmp/canary-hits.log
@@ -223,7 +239,7 @@ status=0
 wait "$AR_LAST_PID" || status=$?
 
 # A responder or worker that died during the run is a defect even if no test noticed.
-for service in responder:$responder_pid worker:$worker_pid; do
+for service in responder:$responder_pid responder-b:$responder_b_pid worker:$worker_pid; do
     if ! ar_pid_alive "${service#*:}"; then
         ar_warn "the ${service%%:*} exited during the tests; see $log/${service%%:*}.log"
         ((status != 0)) || status=1

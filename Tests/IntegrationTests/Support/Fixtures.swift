@@ -540,6 +540,18 @@ enum Receiver {
         }
     }
 
+    /// Requests to `path` being answered now, and the most at once since its rules were last set.
+    static func concurrency(path: String) throws -> (inFlight: Int, maxInFlight: Int) {
+        let escaped = path.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "=", "+"])) ?? path
+        let response = try TestHTTP.request(method: "GET", url: Fixtures.receiverURL + "/_control/concurrency?path=" + escaped)
+        try Fixtures.expect(response, 200, "receiver concurrency")
+        let object = try response.object()
+        guard let now = object["in_flight"] as? Int, let most = object["max_in_flight"] as? Int else {
+            throw TestHTTP.Failure("receiver concurrency: \(response.text)")
+        }
+        return (now, most)
+    }
+
     /// Waits until the receiver has at least `count` requests on `path` and returns them.
     static func waitForRequests(path: String, count: Int, timeout: Double = 20) throws -> [Recorded] {
         var last: [Recorded] = []

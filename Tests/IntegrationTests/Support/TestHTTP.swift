@@ -127,12 +127,13 @@ enum TestHTTP {
         return try parse(raw, method: method)
     }
 
-    /// A request to the service under test: `path` is appended to ALERT_RELAY_TEST_BASE_URL; `json` is sent as the
-    /// body with `Content-Type: application/json`.
+    /// A request to the service under test: `path` is appended to `base` (default ALERT_RELAY_TEST_BASE_URL);
+    /// `json` is sent as the body with `Content-Type: application/json`.
     static func api(
-        _ method: String, _ path: String, token: String?, json: String? = nil, headers: [(String, String)] = []
+        _ method: String, _ path: String, token: String?, json: String? = nil, headers: [(String, String)] = [],
+        base: String? = nil
     ) throws -> Response {
-        guard let base = TestEnvironment.variable("ALERT_RELAY_TEST_BASE_URL") else {
+        guard let base = base ?? TestEnvironment.variable("ALERT_RELAY_TEST_BASE_URL") else {
             throw Failure("ALERT_RELAY_TEST_BASE_URL is not set")
         }
         var all: [(String, String)] = []
