@@ -209,6 +209,10 @@ AR_APT_PACKAGES=(
     pkg-config wrk python3-venv curl
 )
 
+# What scripts/test-ops.sh needs on top: systemd-analyze and systemd-sysusers (systemd),
+# cgi-fcgi (libfcgi-bin), openssl (a throwaway certificate), git (to copy the checkout).
+AR_OPS_APT_PACKAGES=(systemd libfcgi-bin openssl git)
+
 # ar_install_packages [PACKAGE...] — make sure the toolchain and the Debian packages (the list
 # above plus any given) are there. Installs missing packages with apt-get (through sudo when not
 # root); prints the command instead when that is impossible.
