@@ -171,6 +171,36 @@ ar_service_dir() {
     ar_warn "$wanted is too long for unix sockets or not reachable by postgres/nobody; using $_ar_out"
 }
 
+# Where scripts/run.sh keeps, as root, what `postgres` and `nobody` must reach when the
+# checkout itself is out of their reach (e.g. a clone in root's 0700 home folder).
+AR_ROOT_STATE_BASE=/var/lib/alert-relay-dev
+
+# ar_checkout_hash — 12 hex digits naming this checkout (SHA-256 of its absolute path), so that
+# two clones never share a folder under AR_ROOT_STATE_BASE.
+ar_checkout_hash() {
+    printf '%s' "$AR_REPO" | sha256sum | cut -c1-12
+}
+
+# ar_persistent_service_dir VAR WANTED — like ar_service_dir, for state that must outlive the
+# run (the run command's PostgreSQL cluster): VAR is WANTED when it is usable (always, when not
+# root: nothing changes for a normal user). Otherwise, as root, VAR is
+# AR_ROOT_STATE_BASE/<ar_checkout_hash> (0755, kept between runs, never removed by ar_cleanup;
+# its file `checkout` names the checkout it belongs to).
+ar_persistent_service_dir() {
+    local -n _ar_pout=$1
+    local wanted=$2
+    ar_mkdir_shared "$wanted"
+    wanted=$(cd "$wanted" && pwd)
+    if ! ar_is_root || { ((${#wanted} + 32 <= AR_MAX_SOCKET_PATH)) &&
+        ar_can_traverse postgres "$wanted" && ar_can_traverse nobody "$wanted"; }; then
+        _ar_pout=$wanted
+        return
+    fi
+    _ar_pout=$AR_ROOT_STATE_BASE/$(ar_checkout_hash)
+    ar_mkdir_shared "$AR_ROOT_STATE_BASE" "$_ar_pout"
+    printf '%s\n' "$AR_REPO" >"$_ar_pout/checkout"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Packages
 
@@ -179,18 +209,23 @@ AR_APT_PACKAGES=(
     pkg-config wrk python3-venv curl
 )
 
-# ar_install_packages — make sure the toolchain and the Debian packages are there. Installs
-# missing packages with apt-get (through sudo when not root); prints the command instead when
-# that is impossible.
+# What scripts/test-ops.sh needs on top: systemd-analyze and systemd-sysusers (systemd),
+# cgi-fcgi (libfcgi-bin), openssl (a throwaway certificate), git (to copy the checkout).
+AR_OPS_APT_PACKAGES=(systemd libfcgi-bin openssl git)
+
+# ar_install_packages [PACKAGE...] — make sure the toolchain and the Debian packages (the list
+# above plus any given) are there. Installs missing packages with apt-get (through sudo when not
+# root); prints the command instead when that is impossible.
+# shellcheck disable=SC2120 # the extra packages are optional
 ar_install_packages() {
     command -v swift >/dev/null 2>&1 ||
         ar_die "swift is not on PATH; install the Swift 6 toolchain (https://www.swift.org/install/) first"
     if ! command -v dpkg-query >/dev/null 2>&1; then
-        ar_warn "dpkg-query not found (not Debian/Ubuntu?); make sure these are installed: ${AR_APT_PACKAGES[*]}"
+        ar_warn "dpkg-query not found (not Debian/Ubuntu?); make sure these are installed: ${AR_APT_PACKAGES[*]} $*"
         return 0
     fi
     local pkg missing=()
-    for pkg in "${AR_APT_PACKAGES[@]}"; do
+    for pkg in "${AR_APT_PACKAGES[@]}" "$@"; do
         if [[ $(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null) != installed ]]; then
             missing+=("$pkg")
         fi
@@ -332,9 +367,28 @@ ar_pg_start() {
 # ar_pg_stop DIR — stop the cluster if it runs (fast shutdown, waits).
 ar_pg_stop() {
     local dir=$1
-    ar_pg_running "$dir" || return 0
-    ar_log "stopping PostgreSQL ($dir)"
-    _ar_pg_as_owner "$(ar_pg_bin)/pg_ctl" -D "$dir/pgdata" -m fast -w -t 60 stop >/dev/null
+    if ar_pg_running "$dir"; then
+        ar_log "stopping PostgreSQL ($dir)"
+        _ar_pg_as_owner "$(ar_pg_bin)/pg_ctl" -D "$dir/pgdata" -m fast -w -t 60 stop >/dev/null && return 0
+    fi
+    # pg_ctl failed, or it (or the status check) was cut short: runuser passes a second Ctrl-C
+    # on as SIGTERM even while we ignore SIGINT. Check the pid file and stop it ourselves.
+    _ar_pg_stop_postmaster "$dir"
+}
+
+# _ar_pg_stop_postmaster DIR — SIGINT (fast shutdown) to the postmaster named in
+# DIR/pgdata/postmaster.pid, then wait up to 60 s until it is gone. No runuser or pg_ctl,
+# so no signal to us can cut it short.
+_ar_pg_stop_postmaster() {
+    local pidfile=$1/pgdata/postmaster.pid pid comm
+    [[ -s $pidfile ]] || return 0
+    pid=$(head -n 1 "$pidfile" 2>/dev/null) || return 0
+    [[ $pid =~ ^[0-9]+$ ]] && ar_pid_alive "$pid" || return 0
+    comm=$(<"/proc/$pid/comm") || return 0
+    [[ $comm == postgres* ]] || return 0 # a stale pid file whose pid was reused
+    ar_log "stopping PostgreSQL ($1, postmaster $pid)"
+    kill -INT "$pid" 2>/dev/null || true
+    _ar_wait_gone "$pid" 60 || ar_warn "PostgreSQL ($pid, $1) did not stop within 60 s"
 }
 
 # ar_pg_wait [TIMEOUT] — wait until the cluster from ar_pg_start accepts connections.
@@ -407,6 +461,25 @@ ar_nginx_render() {
     printf '%s\n' "$text" >"$out"
 }
 
+# ar_nginx_upstream_servers CONF SOCKET... — CONF was rendered with the first SOCKET in its one
+# `server unix:SOCKET...;` line (nginx/alert-relay.conf.template); repeat that line, with the
+# same parameters, once for each SOCKET, so the upstream balances over all of them.
+ar_nginx_upstream_servers() {
+    local conf=$1 first=$2 line sock found=0
+    shift
+    local out=()
+    while IFS= read -r line || [[ -n $line ]]; do
+        if ((found == 0)) && [[ $line == *"server unix:$first;"* || $line == *"server unix:$first "* ]]; then
+            found=1
+            for sock in "$@"; do out+=("${line/"unix:$first"/"unix:$sock"}"); done
+        else
+            out+=("$line")
+        fi
+    done <"$conf"
+    ((found)) || ar_die "ar_nginx_upstream_servers: no 'server unix:$first' line in $conf"
+    printf '%s\n' "${out[@]}" >"$conf"
+}
+
 # ar_nginx_start CONF PREFIX — check and start nginx (daemonises; pid file PREFIX/nginx.pid,
 # which the templates set). Stopped again by ar_cleanup.
 ar_nginx_start() {
@@ -453,6 +526,16 @@ ar_spawn() {
     AR_LAST_PID=$!
     AR_CLEANUP_PIDS+=("$AR_LAST_PID")
     AR_LOG_FILES+=("$log")
+}
+
+# ar_forget_pid PID — drop PID (reaped already) from what ar_cleanup stops, so that a later
+# process that happens to get the same pid is never signalled.
+ar_forget_pid() {
+    local pid keep=()
+    for pid in "${AR_CLEANUP_PIDS[@]}"; do
+        [[ $pid == "$1" ]] || keep+=("$pid")
+    done
+    AR_CLEANUP_PIDS=("${keep[@]}")
 }
 
 # ar_spawn_group COMMAND... — start COMMAND in the background as the leader of a new session

@@ -4,6 +4,9 @@
 #   scripts/test.sh                     # everything
 #   scripts/test.sh --filter Webhook    # extra arguments go to `swift test`
 #
+# First runs scripts/test-ops.sh (systemd units, the nginx fleet site, scripts/run.sh as root
+# from a 0700 folder) with the debug binaries; its failure fails the run too.
+#
 # Starts, on free loopback ports under a temp folder (<repo>/.data/test-<pid>, removed at
 # exit): PostgreSQL (database alertrelay_test, migrated), the recording receiver on
 # 127.0.0.2, the canary, the SMTP sink, the responder, the worker and nginx; exports the
@@ -26,6 +29,11 @@ for exe in alert-relay-fcgi alert-relay-worker; do
 done
 
 ar_setup_traps signal
+
+# --- operations checks: deploy kit, scripts/run.sh as root (scripts/test-ops.sh) -----------
+# With the binaries just built (no release build); a failure fails the run after swift test.
+ops_status=0
+ALERT_RELAY_BIN_DIR=$bin_dir scripts/test-ops.sh || ops_status=$?
 
 # --- temp folder --------------------------------------------------------------------------
 ar_mkdir_shared "$AR_REPO/.data"
@@ -248,6 +256,10 @@ done
 if [[ -s $tmp/canary-hits.log ]]; then
     ar_warn "the canary was contacted:"
     cat "$tmp/canary-hits.log" >&2
+fi
+if ((ops_status != 0)); then
+    ar_warn "scripts/test-ops.sh failed (status $ops_status); its output is above swift test's"
+    ((status != 0)) || status=$ops_status
 fi
 if ((status != 0)); then
     ar_log "the test run failed (status $status); service logs follow"
