@@ -325,7 +325,7 @@ if wants hang; then
     hang_seconds=$((${bench_duration%s} * 3 + 20))
     ar_log "hang: $hang_rate alerts/s to an app whose receiver never answers, for $hang_seconds s"
     python3 scripts/pace.py --url "$alerts_url" --rate "$hang_rate" --seconds "$hang_seconds" \
-        --body "$tmp/hang-body.json" --header "Authorization: Bearer $org_token" --connections 8 \
+        --body "$tmp/hang-body.json" --header "Authorization: Bearer $org_token" --connections 16 \
         >"$tmp/pace.out" 2>"$log/pace.log" &
     pace_pid=$!
     sleep 5

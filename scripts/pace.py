@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Sends the same POST at a steady rate for a while, on a few keep-alive connections (for the `hang` benchmark's
+"""Sends the same POST at a steady rate for a while, on a few keep-alive connections (each connection at its share
+of the rate; a slow answer delays only its own connection) (for the `hang` benchmark's
 stream of alerts to an app whose receiver never answers). Prints the status counts as JSON when done.
 Standard library only.
 
@@ -34,10 +35,12 @@ def main():
     start = time.monotonic()
     interval = args.connections / args.rate
 
+    end = start + args.seconds
+
     def run(index):
         connection = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
         due = start + index * interval / args.connections
-        while due < start + args.seconds:
+        while due < end:
             pause = due - time.monotonic()
             if pause > 0:
                 time.sleep(pause)
@@ -52,7 +55,8 @@ def main():
                 connection = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
             with lock:
                 counts[status] = counts.get(status, 0) + 1
-            due += interval
+            # A slow answer skips the slots it missed instead of sending them back to back afterwards.
+            due = max(due + interval, time.monotonic())
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(args.connections)]
     for thread in threads:
