@@ -127,7 +127,7 @@ public struct Config: Sendable {
         requestLogRetentionDays = try int("ALERT_RELAY_REQUEST_LOG_RETENTION_DAYS", 30, 1...3650)
         jobRetentionDays = try int("ALERT_RELAY_JOB_RETENTION_DAYS", 7, 1...3650)
         workerConcurrency = try int("ALERT_RELAY_WORKER_CONCURRENCY", 4, 1...256)
-        jobLeaseSeconds = try int("ALERT_RELAY_JOB_LEASE_SECONDS", 300, 3...86_400)
+        jobLeaseSeconds = try int("ALERT_RELAY_JOB_LEASE_SECONDS", 30, 3...86_400)
         jobPollSeconds = try int("ALERT_RELAY_JOB_POLL_SECONDS", 5, 1...3600)
         jobBackoffBaseSeconds = try int("ALERT_RELAY_JOB_BACKOFF_BASE_SECONDS", 10, 1...86_400)
         jobBackoffMaxSeconds = try int("ALERT_RELAY_JOB_BACKOFF_MAX_SECONDS", 3600, 1...(7 * 86_400))
