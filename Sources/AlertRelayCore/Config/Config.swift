@@ -49,6 +49,9 @@ public struct Config: Sendable {
     public var inlineMax: Int?
     /// Inline attempts to one app one responder process makes at once; beyond it alerts to that app are queued.
     public var inlinePerApp: Int
+    /// Whether the delivery an inline attempt records first is committed without waiting for the disk (its
+    /// attempt's record, which the caller waits for, is always durable; see `DeliveryStore.Start.inline`).
+    public var inlineAsyncCommit: Bool
     /// A dispatcher's attempts in flight to one app.
     public var dispatchPerApp: Int
     /// A dispatcher's attempts in flight in all.
@@ -137,6 +140,12 @@ public struct Config: Sendable {
         inlineMax = environment["ALERT_RELAY_INLINE_MAX"].flatMap { $0.isEmpty ? nil : $0 } == nil
             ? nil : try int("ALERT_RELAY_INLINE_MAX", 0, 0...512)
         inlinePerApp = try int("ALERT_RELAY_INLINE_PER_APP", 2, 0...512)
+        switch string("ALERT_RELAY_INLINE_ASYNC_COMMIT", "true") {
+        case "true", "1": inlineAsyncCommit = true
+        case "false", "0": inlineAsyncCommit = false
+        case let other:
+            throw ConfigError(variable: "ALERT_RELAY_INLINE_ASYNC_COMMIT", reason: "must be true or false, got '\(other)'")
+        }
         dispatchPerApp = try int("ALERT_RELAY_DISPATCH_PER_APP", 16, 1...1024)
         dispatchMaxInFlight = try int("ALERT_RELAY_DISPATCH_MAX_IN_FLIGHT", 256, 1...8192)
         dispatchBatchSize = try int("ALERT_RELAY_DISPATCH_BATCH", 500, 1...10_000)

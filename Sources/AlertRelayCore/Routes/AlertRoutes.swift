@@ -134,7 +134,7 @@ enum AlertRoutes {
     /// Inline when the caller did not ask for async and the inline limits allow it; else queued, waking idle
     /// dispatchers now and then.
     static func start(inline: Bool, _ context: RequestContext) -> DeliveryStore.Start {
-        inline ? .inline : .queued(wake: context.app.dispatchWake.shouldWake())
+        inline ? .inline(asyncCommit: context.config.inlineAsyncCommit) : .queued(wake: context.app.dispatchWake.shouldWake())
     }
 
     /// 201 with the record after the inline attempt, or 202 `queued` with the record's `Location`.

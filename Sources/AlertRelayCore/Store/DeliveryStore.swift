@@ -39,11 +39,11 @@ public enum DeliveryStore {
     /// How a new delivery starts.
     public enum Start: Sendable, Equatable {
         /// This process attempts it at once: `sending`, leased for the app's timeout + `inlineLeaseMarginSeconds`
-        /// (should the process die mid-attempt, a dispatcher attempts it again after that). Its commit is not
-        /// flushed to disk (`synchronous_commit = off`): the attempt's record, which is, flushes it too, and the
-        /// caller is told nothing before that; a database crash in between loses only a delivery nobody was
-        /// told about.
-        case inline
+        /// (should the process die mid-attempt, a dispatcher attempts it again after that). With `asyncCommit`
+        /// its commit is not waited for (`synchronous_commit = off`): the attempt's record, whose commit is,
+        /// flushes the WAL up to itself and so this one too, and the caller is told nothing before that; a
+        /// database crash in between loses only a delivery nobody was told about.
+        case inline(asyncCommit: Bool)
         /// A dispatcher makes the first attempt: `queued`, due now. With `wake`, the statement also notifies
         /// `wakeChannel` (an idle dispatcher then starts at once instead of at its next poll); callers wake
         /// rarely (`DispatchWake`), since every NOTIFY serialises commits on PostgreSQL's notification lock.
@@ -51,6 +51,7 @@ public enum DeliveryStore {
 
         var isQueued: Bool { if case .queued = self { true } else { false } }
         var wakes: Bool { if case .queued(let wake) = self { wake } else { false } }
+        var commitsAsynchronously: Bool { if case .inline(let asyncCommit) = self { asyncCommit } else { false } }
     }
 
     /// Records a delivery for an app the caller has read (no installation check here) and returns it.
@@ -74,7 +75,7 @@ public enum DeliveryStore {
             SELECT d.* FROM d CROSS JOIN effects
             """, new.organizationID, new.appID, new.projectID, new.eventType, new.resource, new.requestID,
             new.webhookID, new.payload, new.redeliveryOf, start.isQueued, inlineLeaseMarginSeconds, start.wakes,
-            !start.isQueued)
+            start.commitsAsynchronously)
         guard let row = rows.first else { throw PostgresError(kind: .usage, message: "app \(new.appID) does not exist") }
         return try Delivery(row)
     }
@@ -111,7 +112,7 @@ public enum DeliveryStore {
             SELECT a.*, d.* FROM a LEFT JOIN d ON true CROSS JOIN effects
             """, new.organizationID, new.appID, installationUUID, new.projectID, new.eventType, new.resource,
             new.requestID, new.webhookID, new.payload, new.redeliveryOf, start.isQueued, inlineLeaseMarginSeconds,
-            start.wakes, !start.isQueued)
+            start.wakes, start.commitsAsynchronously)
         guard let row = rows.first else { return nil }
         let app = try AppStore.app(row)
         return (app, try row.decode("d_id", as: Int64?.self) == nil ? nil : try Delivery(row, prefix: "d_"))
