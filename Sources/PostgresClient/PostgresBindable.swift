@@ -59,24 +59,34 @@ extension Array: PostgresBindable where Element: PostgresBindable {
 /// Text form of PostgreSQL one-dimensional array literals.
 enum PostgresArrayLiteral {
     static func encode<S: Sequence>(_ elements: S) -> String where S.Element == String? {
-        var literal = "{"
+        // Built as UTF-8 bytes: `"` and `\` are ASCII, and UTF-8 never uses ASCII bytes inside a multi-byte
+        // sequence, so escaping byte by byte is exact (and far cheaper than appending scalar by scalar; the
+        // dispatcher binds arrays of whole request and response bodies).
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
         var isFirst = true
         for element in elements {
-            if !isFirst { literal.append(",") }
+            if !isFirst { bytes.append(UInt8(ascii: ",")) }
             isFirst = false
-            guard let element else {
-                literal.append("NULL")
+            guard var element else {
+                bytes.append(contentsOf: "NULL".utf8)
                 continue
             }
-            literal.append("\"")
-            for scalar in element.unicodeScalars {
-                if scalar == "\"" || scalar == "\\" { literal.append("\\") }
-                literal.unicodeScalars.append(scalar)
+            bytes.append(UInt8(ascii: "\""))
+            element.withUTF8 { utf8 in
+                bytes.reserveCapacity(bytes.count + utf8.count + 2)
+                var start = 0
+                for (index, byte) in utf8.enumerated() where byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
+                    bytes.append(UInt8(ascii: "\\"))
+                    bytes.append(byte)
+                    start = index + 1
+                }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
             }
-            literal.append("\"")
+            bytes.append(UInt8(ascii: "\""))
         }
-        literal.append("}")
-        return literal
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Parses the server's text output of a one-dimensional array; NULL elements are returned as nil.

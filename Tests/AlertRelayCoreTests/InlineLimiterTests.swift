@@ -1,3 +1,5 @@
+import HTTPCore
+import HTTPTypes
 import Testing
 
 #if canImport(Glibc)
@@ -45,5 +47,28 @@ struct InlineLimiterTests {
         #expect(quick.shouldWake())
         usleep(5_000)
         #expect(quick.shouldWake(), "again once the interval has passed")
+    }
+}
+
+/// `Prefer: respond-async` (RFC 7240) as callers write it.
+struct PreferRespondAsyncTests {
+    @Test(arguments: [
+        (["respond-async"], true),
+        (["Respond-Async"], true),
+        (["  respond-async  "], true),
+        (["wait=10, respond-async"], true),
+        (["respond-async; foo=bar"], true),
+        (["handling=lenient", "respond-async"], true),
+        ([String](), false),
+        (["respond-asyncx"], false),
+        (["respond"], false),
+        (["return=minimal"], false),
+        (["respond-async=false"], false),
+        ([""], false),
+    ])
+    func recognisesTheRespondAsyncPreference(values: [String], expected: Bool) {
+        var headers = HTTPFields()
+        for value in values { headers.append(HTTPField(name: HTTPField.Name("Prefer")!, value: value)) }
+        #expect(AlertRoutes.prefersAsync(Request(method: .post, path: "/", headers: headers)) == expected)
     }
 }

@@ -37,6 +37,8 @@ private func terminateBackend(_ pid: Int32, conninfo: String) throws {
         #expect([String]().postgresText == "{}")
         #expect(["a", nil].postgresText == #"{"a",NULL}"#)
         #expect([Int64.max, -1].postgresText == #"{"9223372036854775807","-1"}"#)
+        // Escapes next to multi-byte characters (the literal is built from UTF-8 bytes).
+        #expect(["é\"😀\\", "日本\\\"語"].postgresText == #"{"é\"😀\\","日本\\\"語"}"#)
     }
 
     @Test(arguments: [
@@ -177,7 +179,7 @@ struct PostgresClientTests {
         let db = try openConnection(url)
         let values = [
             "plain", "with space", "quote\"d", "back\\slash", "comma,here", "{braces}", "", "NULL", "null",
-            "🚨 日本語", " padded ", "semi;colon", "tab\there", "\\\"", "trailing\\",
+            "🚨 日本語", " padded ", "semi;colon", "tab\there", "\\\"", "trailing\\", "é\"😀\\日本\\\"語",
         ]
         let row = try #require(
             db.query(

@@ -43,9 +43,10 @@ public final class Dispatcher: Sendable {
             self.drainAndExit = drainAndExit
         }
 
-        /// Deliveries of one app held at once (waiting in memory or in flight): a few rounds of its in-flight cap,
-        /// so a fast receiver never waits for the next claim, and a slow one holds little.
-        var perAppHeld: Int { perAppInFlight * 4 }
+        /// Deliveries of one app held at once (waiting in memory or in flight): at least a whole claim, so that one
+        /// busy app keeps its attempts in flight between claims. What a slow receiver's app holds beyond its cap
+        /// waits in memory under renewed leases (it would wait in the table otherwise).
+        var perAppHeld: Int { max(perAppInFlight * 4, batchSize) }
         /// Deliveries held at once in all.
         var maxHeld: Int { max(maxInFlight * 2, batchSize) }
     }

@@ -44,18 +44,19 @@ public enum DeliveryAttempt {
         return (request, sentAt)
     }
 
-    /// Makes attempt `delivery.attempts + 1` on this thread and returns the delivery as recorded afterwards.
-    public static func perform(delivery: Delivery, app: App, context: FlowContext) throws -> Delivery {
+    /// Makes attempt `delivery.attempts + 1` with `payload` on this thread and returns the delivery as recorded
+    /// afterwards.
+    public static func perform(delivery: Delivery, payload: String, app: App, context: FlowContext) throws -> Delivery {
         let attempt = delivery.attempts + 1
         let (request, sentAt) = request(
             attempt: attempt, firstRequestID: delivery.requestID, resource: delivery.resource,
-            webhookID: delivery.webhookID, payload: delivery.payload, app: app,
+            webhookID: delivery.webhookID, payload: payload, app: app,
             maxResponseBodyBytes: context.config.maxResponseBodyBytes)
         let policy = context.config.targetPolicy
         let response = try context.services.webhookClient().post(request) { policy.allows($0.bytes) }
         let sent = SentAttempt(
             deliveryID: delivery.id, organizationID: delivery.organizationID, attempt: attempt,
-            eventType: delivery.eventType, app: app, requestHeaders: request.headers, requestBody: delivery.payload,
+            eventType: delivery.eventType, app: app, requestHeaders: request.headers, requestBody: payload,
             sentAt: sentAt, response: response)
         let recorded = try context.recorder.record([sent], shard: context.services.counterShard, db: context.db)
         // A disable this attempt triggered may have changed the delivery after its record: answer what is stored.

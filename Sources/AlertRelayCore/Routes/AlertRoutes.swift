@@ -96,14 +96,24 @@ enum AlertRoutes {
 
         // Fast path: the app and installation seen last time, re-validated by the insert itself (one statement).
         if let target = context.app.alertTargets.target(organizationID: organization.id, appSlug: input.appSlug) {
-            let permit = wantsAsync ? nil : context.app.inlineLimiter.acquire(appID: target.appID)
-            defer { permit.map(context.app.inlineLimiter.release) }
-            if let (app, delivery) = try DeliveryStore.insertForTarget(
-                newDelivery(appID: target.appID, installationUUID: target.installationUUID),
-                installationUUID: target.installationUUID, start: start(inline: permit != nil, context), db: context.db)
+            let new = newDelivery(appID: target.appID, installationUUID: target.installationUUID)
+            if let permit = wantsAsync ? nil : context.app.inlineLimiter.acquire(appID: target.appID) {
+                defer { context.app.inlineLimiter.release(permit) }
+                if let (app, delivery) = try DeliveryStore.insertForTarget(
+                    new, installationUUID: target.installationUUID, start: start(inline: true, context), db: context.db)
+                {
+                    guard let delivery else { throw disabledError(app) }
+                    return try respond(
+                        delivery, payload: new.payload, app: app, inline: true, organization: organization, context)
+                }
+            } else if let enqueued = try DeliveryStore.enqueueForTarget(
+                new, installationUUID: target.installationUUID, wake: context.app.dispatchWake.shouldWake(),
+                db: context.db)
             {
-                guard let delivery else { throw disabledError(app) }
-                return try respond(delivery, app: app, inline: permit != nil, organization: organization, context)
+                switch enqueued {
+                case .queued(let delivery): return queued(delivery, organization: organization)
+                case .appDisabled: throw disabledError(appSlug: input.appSlug)
+                }
             }
             context.app.alertTargets.remove(organizationID: organization.id, appSlug: input.appSlug)
         }
@@ -125,10 +135,10 @@ enum AlertRoutes {
 
         let permit = wantsAsync ? nil : context.app.inlineLimiter.acquire(appID: app.id)
         defer { permit.map(context.app.inlineLimiter.release) }
-        let delivery = try DeliveryStore.insert(
-            newDelivery(appID: app.id, installationUUID: installationUUID), start: start(inline: permit != nil, context),
-            db: context.db)
-        return try respond(delivery, app: app, inline: permit != nil, organization: organization, context)
+        let new = newDelivery(appID: app.id, installationUUID: installationUUID)
+        let delivery = try DeliveryStore.insert(new, start: start(inline: permit != nil, context), db: context.db)
+        return try respond(
+            delivery, payload: new.payload, app: app, inline: permit != nil, organization: organization, context)
     }
 
     /// Inline when the caller did not ask for async and the inline limits allow it; else queued, waking idle
@@ -139,10 +149,11 @@ enum AlertRoutes {
 
     /// 201 with the record after the inline attempt, or 202 `queued` with the record's `Location`.
     static func respond(
-        _ delivery: Delivery, app: App, inline: Bool, organization: Organization, _ context: RequestContext
+        _ delivery: Delivery, payload: String, app: App, inline: Bool, organization: Organization,
+        _ context: RequestContext
     ) throws -> Response {
         guard inline else { return queued(delivery, organization: organization) }
-        let attempted = try DeliveryAttempt.perform(delivery: delivery, app: app, context: context.flow)
+        let attempted = try DeliveryAttempt.perform(delivery: delivery, payload: payload, app: app, context: context.flow)
         return .json(attempted.json, status: .created)
     }
 
@@ -154,8 +165,12 @@ enum AlertRoutes {
     }
 
     static func disabledError(_ app: App) -> APIError {
+        disabledError(appSlug: app.slug)
+    }
+
+    static func disabledError(appSlug: String) -> APIError {
         APIError.conflict(
-            "App '\(app.slug)' is disabled after repeated delivery errors; fix its webhook and enable it again.",
+            "App '\(appSlug)' is disabled after repeated delivery errors; fix its webhook and enable it again.",
             code: "app_disabled")
     }
 
@@ -170,12 +185,23 @@ enum AlertRoutes {
         return .json(.object(object))
     }
 
-    /// `Prefer: respond-async` (RFC 7240), possibly among other preferences.
+    /// `Prefer: respond-async` (RFC 7240, may be among other preferences, any case, with parameters).
     static func prefersAsync(_ request: Request) -> Bool {
-        request.headers[values: .init("Prefer")!].contains { value in
-            value.split(separator: ",").contains { $0.trimmingWhitespace().lowercased() == "respond-async" }
+        request.headers[values: preferHeader].contains { value in
+            value.utf8.split(separator: UInt8(ascii: ",")).contains { preference in
+                let token = preference.prefix { $0 != UInt8(ascii: ";") }
+                let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
+                guard let start = token.firstIndex(where: { !isSpace($0) }),
+                    let end = token.lastIndex(where: { !isSpace($0) })
+                else { return false }
+                // ASCII letters fold to lower case with 0x20; '-' is unchanged by it.
+                return token[start...end].elementsEqual(respondAsync) { $0 | 0x20 == $1 }
+            }
         }
     }
+
+    private static let preferHeader = HTTPField.Name("Prefer")!
+    private static let respondAsync = Array("respond-async".utf8)
 }
 
 extension String {

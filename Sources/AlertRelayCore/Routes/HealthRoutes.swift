@@ -70,7 +70,8 @@ enum HealthRoutes {
         guard let logID = Int64(context.parameter("id")),
             let deliveryID = try RequestLogStore.deliveryID(logID: logID, appID: app.id, db: context.db)
         else { throw notFound }
-        guard let deliveryID, let original = try DeliveryStore.find(id: deliveryID, db: context.db) else {
+        guard let deliveryID, let (original, payload) = try DeliveryStore.findWithPayload(id: deliveryID, db: context.db)
+        else {
             throw APIError(.gone, code: "delivery_expired", "The delivery of this request is past its retention and cannot be redelivered.")
         }
         guard !app.isDisabled else {
@@ -86,12 +87,13 @@ enum HealthRoutes {
             DeliveryStore.NewDelivery(
                 organizationID: original.organizationID, appID: app.id, projectID: original.projectID,
                 eventType: original.eventType, resource: original.resource, requestID: RandomToken.uuid4Hex(),
-                webhookID: original.webhookID, payload: original.payload, redeliveryOf: original.id),
+                webhookID: original.webhookID, payload: payload, redeliveryOf: original.id),
             start: AlertRoutes.start(inline: permit != nil, context), db: context.db)
         guard let organization = try OrganizationStore.find(id: original.organizationID, context: context) else {
             throw notFound
         }
-        return try AlertRoutes.respond(delivery, app: app, inline: permit != nil, organization: organization, context)
+        return try AlertRoutes.respond(
+            delivery, payload: payload, app: app, inline: permit != nil, organization: organization, context)
     }
 
     static func health(_ request: Request, _ context: RequestContext) throws -> Response {

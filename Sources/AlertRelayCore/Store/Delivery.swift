@@ -1,7 +1,8 @@
 import AlertRelayLogic
 import PostgresClient
 
-/// One accepted alert (or other webhook) and where its delivery stands.
+/// One accepted alert (or other webhook) and where its delivery stands (its body, which only senders need, is read
+/// apart: `DeliveryStore.Claimed`, `DeliveryStore.findWithPayload`).
 public struct Delivery: Sendable, Equatable {
     /// Where a delivery stands. `queued`, `retrying` and `sending` are pending: a dispatcher may take them once
     /// `dueAt` has passed (for `sending`, that is the end of its sender's lease).
@@ -19,7 +20,6 @@ public struct Delivery: Sendable, Equatable {
     public var resource: String
     public var requestID: String
     public var webhookID: String
-    public var payload: String
     public var status: Status
     public var attempts: Int
     public var responseCode: Int?
@@ -42,7 +42,7 @@ public struct Delivery: Sendable, Equatable {
     }
 
     /// Decodes the delivery columns a statement returns under these names, each prefixed with `prefix`:
-    /// `id organization_id app_id project_id event_type resource request_id webhook_id payload status attempts
+    /// `id organization_id app_id project_id event_type resource request_id webhook_id status attempts
     /// response_code error_class due_at date_created` (the two times as RFC 3339 text).
     init(_ row: PostgresRow, prefix: String = "") throws {
         func column(_ name: String) -> String { prefix.isEmpty ? name : prefix + name }
@@ -58,8 +58,7 @@ public struct Delivery: Sendable, Equatable {
             eventType: try row.decode(column("event_type"), as: String.self),
             resource: try row.decode(column("resource"), as: String.self),
             requestID: try row.decode(column("request_id"), as: String.self),
-            webhookID: try row.decode(column("webhook_id"), as: String.self),
-            payload: try row.decode(column("payload"), as: String.self), status: status,
+            webhookID: try row.decode(column("webhook_id"), as: String.self), status: status,
             attempts: try row.decode(column("attempts"), as: Int.self),
             responseCode: try row.decode(column("response_code"), as: Int?.self),
             errorClass: try row.decode(column("error_class"), as: String?.self),
@@ -69,7 +68,7 @@ public struct Delivery: Sendable, Equatable {
 
     public init(
         id: Int64, organizationID: Int64, appID: Int64, projectID: Int64?, eventType: String, resource: String,
-        requestID: String, webhookID: String, payload: String, status: Status, attempts: Int, responseCode: Int?,
+        requestID: String, webhookID: String, status: Status, attempts: Int, responseCode: Int?,
         errorClass: String?, dueAt: String?, dateCreated: String
     ) {
         self.id = id
@@ -80,7 +79,6 @@ public struct Delivery: Sendable, Equatable {
         self.resource = resource
         self.requestID = requestID
         self.webhookID = webhookID
-        self.payload = payload
         self.status = status
         self.attempts = attempts
         self.responseCode = responseCode

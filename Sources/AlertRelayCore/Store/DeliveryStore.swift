@@ -65,8 +65,8 @@ public enum DeliveryStore {
                        CASE WHEN $10 THEN 'queued' ELSE 'sending' END,
                        CASE WHEN $10 THEN now() ELSE now() + make_interval(secs => a.timeout_ms / 1000.0 + $11) END, $9
                 FROM apps a WHERE a.id = $2
-                RETURNING id, organization_id, app_id, project_id, event_type, resource, request_id, webhook_id, payload,
-                          status, attempts, response_code, error_class, rfc3339(due_at) AS due_at,
+                RETURNING id, organization_id, app_id, project_id, event_type, resource, request_id, webhook_id, status,
+                          attempts, response_code, error_class, rfc3339(due_at) AS due_at,
                           rfc3339(date_created) AS date_created
             ), effects AS (
                 SELECT (SELECT count(*) FROM (SELECT pg_notify('alert_relay_deliveries', '') FROM d WHERE $12) n) AS woken,
@@ -102,7 +102,7 @@ public enum DeliveryStore {
                 FROM a WHERE a.disabled_at IS NULL
                 RETURNING id AS d_id, organization_id AS d_organization_id, app_id AS d_app_id, project_id AS d_project_id,
                           event_type AS d_event_type, resource AS d_resource, request_id AS d_request_id,
-                          webhook_id AS d_webhook_id, payload AS d_payload, status AS d_status, attempts AS d_attempts,
+                          webhook_id AS d_webhook_id, status AS d_status, attempts AS d_attempts,
                           response_code AS d_response_code, error_class AS d_error_class, rfc3339(due_at) AS d_due_at,
                           rfc3339(date_created) AS d_date_created
             ), effects AS (
@@ -118,15 +118,67 @@ public enum DeliveryStore {
         return (app, try row.decode("d_id", as: Int64?.self) == nil ? nil : try Delivery(row, prefix: "d_"))
     }
 
+    /// What `enqueueForTarget` did.
+    public enum Enqueued: Sendable {
+        case queued(Delivery)
+        /// The app is disabled: nothing recorded.
+        case appDisabled
+    }
+
+    /// The queued alert's one statement for a known app and installation (the ingest path, kept to what it
+    /// needs): re-validates both, and unless the app is disabled records the delivery `queued`, due now, waking idle
+    /// dispatchers when `wake`. `nil` when the app or the installation is not what the caller thought.
+    public static func enqueueForTarget(
+        _ new: NewDelivery, installationUUID: String, wake: Bool, db: PostgresConnection
+    ) throws -> Enqueued? {
+        let rows = try db.query(
+            """
+            WITH a AS (
+                SELECT a.id, a.disabled_at IS NOT NULL AS disabled FROM apps a
+                JOIN installations i ON i.app_id = a.id AND i.organization_id = $1 AND i.uuid = $3::uuid
+                WHERE a.id = $2
+            ), d AS (
+                INSERT INTO deliveries (organization_id, app_id, project_id, event_type, resource, request_id, webhook_id,
+                                        payload, status, due_at, redelivery_of)
+                SELECT $1, a.id, $4, $5, $6, $7, $8, $9, 'queued', now(), $10 FROM a WHERE NOT a.disabled
+                RETURNING id, (extract(epoch FROM date_created) * 1000000)::bigint AS created_us
+            )
+            SELECT a.disabled, d.id, d.created_us,
+                   (SELECT count(*) FROM (SELECT pg_notify('alert_relay_deliveries', '') FROM d WHERE $11) n) AS woken
+            FROM a LEFT JOIN d ON true
+            """, new.organizationID, new.appID, installationUUID, new.projectID, new.eventType, new.resource,
+            new.requestID, new.webhookID, new.payload, new.redeliveryOf, wake)
+        guard let row = rows.first else { return nil }
+        guard !(try row.decode("disabled", as: Bool.self)),
+            let id = try row.decode("id", as: Int64?.self), let created = try row.decode("created_us", as: Int64?.self)
+        else { return .appDisabled }
+        return .queued(Delivery(
+            id: id, organizationID: new.organizationID, appID: new.appID, projectID: new.projectID,
+            eventType: new.eventType, resource: new.resource, requestID: new.requestID, webhookID: new.webhookID,
+            status: .queued, attempts: 0, responseCode: nil, errorClass: nil,
+            dueAt: RFC3339.format(unixMicroseconds: created), dateCreated: RFC3339.format(unixMicroseconds: created)))
+    }
+
     public static func find(id: Int64, db: PostgresConnection) throws -> Delivery? {
         let rows = try db.query(
             """
-            SELECT id, organization_id, app_id, project_id, event_type, resource, request_id, webhook_id, payload,
-                   status, attempts, response_code, error_class, rfc3339(due_at) AS due_at,
-                   rfc3339(date_created) AS date_created
+            SELECT id, organization_id, app_id, project_id, event_type, resource, request_id, webhook_id, status,
+                   attempts, response_code, error_class, rfc3339(due_at) AS due_at, rfc3339(date_created) AS date_created
             FROM deliveries WHERE id = $1
             """, id)
         return try rows.first.map { try Delivery($0) }
+    }
+
+    /// The delivery and the exact body it sends (for a redelivery of the same message).
+    public static func findWithPayload(id: Int64, db: PostgresConnection) throws -> (delivery: Delivery, payload: String)? {
+        let rows = try db.query(
+            """
+            SELECT id, organization_id, app_id, project_id, event_type, resource, request_id, webhook_id, status,
+                   attempts, response_code, error_class, rfc3339(due_at) AS due_at, rfc3339(date_created) AS date_created,
+                   payload
+            FROM deliveries WHERE id = $1
+            """, id)
+        return try rows.first.map { (try Delivery($0), try $0.decode("payload", as: String.self)) }
     }
 
     /// One attempt of a delivery as the request log holds it.
