@@ -7,7 +7,7 @@ public enum WebhookURLValidator {
     /// at most 2048 characters.
     public static func validate(_ s: String) -> String? {
         if s.isEmpty { return "The webhook URL must not be empty." }
-        if s.utf8.count > maxLength { return "The webhook URL must be at most \(maxLength) characters long." }
+        if s.unicodeScalars.count > maxLength { return "The webhook URL must be at most \(maxLength) characters long." }
         if s.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || $0.properties.isWhitespace || (0x80...0x9F).contains($0.value) }) {
             return "The webhook URL must not contain whitespace or control characters."
         }
@@ -48,6 +48,19 @@ public enum WebhookURLValidator {
             else { return "The webhook URL's port must be a number from 1 to 65535." }
         }
         return nil
+    }
+
+    /// The host of an absolute URL as written (an IPv6 literal with its brackets), or nil when there is none.
+    public static func host(of url: String) -> String? {
+        guard let schemeEnd = url.firstRange(of: "://") else { return nil }
+        let authority = url[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let hostAndPort = authority.split(separator: "@", omittingEmptySubsequences: false).last ?? authority
+        if hostAndPort.hasPrefix("[") {
+            guard let close = hostAndPort.firstIndex(of: "]") else { return nil }
+            return String(hostAndPort[...close])
+        }
+        let host = hostAndPort.prefix { $0 != ":" }
+        return host.isEmpty ? nil : String(host)
     }
 
     static func isValidHostName(_ host: Substring) -> Bool {

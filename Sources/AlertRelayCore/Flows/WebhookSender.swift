@@ -15,6 +15,10 @@ public final class WebhookSender {
         url: String, headers: [(name: String, value: String)], body: [UInt8], timeoutMilliseconds: Int,
         maxResponseBodyBytes: Int, policy: TargetPolicy
     ) -> OutboundResponse {
+        // Confined to the allowlist: a host name is refused before curl would look it up (0.0.0.0:0 = not resolved).
+        if !policy.permitsHost(ofURL: url), let unresolved = ConnectAddress(family: .ipv4, bytes: [0, 0, 0, 0], port: 0) {
+            return OutboundResponse(failure: .blocked(unresolved))
+        }
         let request = OutboundRequest(
             url: url, headers: headers, body: body, timeoutMilliseconds: timeoutMilliseconds,
             connectTimeoutMilliseconds: timeoutMilliseconds, maxResponseBodyBytes: maxResponseBodyBytes)
