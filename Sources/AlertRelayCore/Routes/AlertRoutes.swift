@@ -38,7 +38,11 @@ enum AlertRoutes {
             }
             eventID = id.lowercased()
             switch event["project"] {
-            case .string(let text)?: projectReference = text
+            case .string(let text)?:
+                guard !text.unicodeScalars.contains("\u{0}") else {
+                    throw APIError.badRequest("Field 'event.project' must not contain NUL characters.", code: "invalid_character")
+                }
+                projectReference = text
             case .integer(let digits)?: projectReference = digits
             case .none, .null?: throw JSONBody.missing("event.project")
             case let other?: throw JSONBody.wrongType("event.project", "a project slug or id", other)
@@ -143,7 +147,7 @@ enum AlertRoutes {
     static func getAlert(_ request: Request, _ context: RequestContext) throws -> Response {
         let organization = try Authenticator.authorize(request, context, organization: context.parameter("org"), scope: .orgRead)
         let notFound = APIError.notFound("Alert delivery '\(context.parameter("id"))' does not exist.")
-        guard let id = Int64(context.parameter("id")),
+        guard let id = InputRules.id(context.parameter("id")),
             let delivery = try DeliveryStore.find(id: id, db: context.db), delivery.organizationID == organization.id
         else { throw notFound }
         guard case .object(var object) = delivery.json else { throw notFound }
