@@ -119,6 +119,13 @@ public enum InputRules {
         return code...code
     }
 
+    /// The digits of a JSON number that is an integer as JSON Schema counts them: `1.0` and `1e3` are integers
+    /// too. Nil for a fraction, or a magnitude beyond bigint (where a double no longer holds every integer exactly).
+    public static func integralDigits(_ value: Double) -> String? {
+        guard value.isFinite, value.rounded(.towardZero) == value, abs(value) < 9.2e18 else { return nil }
+        return String(Int64(value))
+    }
+
     // MARK: Text
 
     public enum TextProblem: Sendable, Equatable {

@@ -23,7 +23,7 @@ public struct Page: Sendable, Equatable {
             }
             limit = value
         }
-        if let text = query["cursor"], !text.isEmpty {
+        if let text = query["cursor"] {
             guard let value = InputRules.id(text) else {
                 throw .badRequest("Query parameter 'cursor' must be a positive integer from a previous page's Link header.")
             }

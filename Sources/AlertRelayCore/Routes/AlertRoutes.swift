@@ -43,11 +43,11 @@ enum AlertRoutes {
                     throw APIError.badRequest("Field 'event.project' must not contain NUL characters.", code: "invalid_character")
                 }
                 projectReference = text
-            case .integer(let digits)?: projectReference = digits
+            case let number? where JSONBody.integerDigits(number) != nil: projectReference = JSONBody.integerDigits(number) ?? ""
             case .none, .null?: throw JSONBody.missing("event.project")
             case let other?: throw JSONBody.wrongType("event.project", "a project slug or id", other)
             }
-            switch event["group_id"] {
+            switch event["group_id"].map({ JSONBody.integerDigits($0).map(JSONValue.integer) ?? $0 }) {
             case .integer(let digits)? where !digits.hasPrefix("-"): groupID = digits
             case .string(let text)? where !text.isEmpty && text.utf8.allSatisfy({ (48...57).contains($0) }): groupID = text
             case .none, .null?: throw JSONBody.missing("event.group_id")
