@@ -91,6 +91,20 @@ import Testing
 
     // MARK: Text
 
+    /// openapi.yaml's `Name` pattern lists these as whitespace (`\s` means different things in different regex
+    /// dialects); they must be exactly what the server counts as whitespace (Unicode White_Space).
+    @Test func whitespaceListedInTheNamePatternIsSwiftsWhitespace() {
+        let listed: [ClosedRange<UInt32>] = [
+            0x09...0x0D, 0x20...0x20, 0x85...0x85, 0xA0...0xA0, 0x1680...0x1680, 0x2000...0x200A, 0x2028...0x2029,
+            0x202F...0x202F, 0x205F...0x205F, 0x3000...0x3000,
+        ]
+        var actual: [UInt32] = []
+        for value in UInt32(0)...0x10FFFF {
+            if let scalar = Unicode.Scalar(value), scalar.properties.isWhitespace { actual.append(value) }
+        }
+        #expect(actual == listed.flatMap { Array($0) })
+    }
+
     @Test(arguments: [
         ("Acme", 1...200, false, InputRules.TextProblem?.none), ("", 1...200, false, .length(1...200)),
         (String(repeating: "a", count: 200), 1...200, false, nil),
