@@ -7,7 +7,8 @@
 # Starts, on free loopback ports under a temp folder (<repo>/.data/test-<pid>, removed at
 # exit): PostgreSQL (database alertrelay_test, migrated), the recording receiver on
 # 127.0.0.2, the canary, the SMTP sink, the responder, the worker and nginx; exports the
-# variables of TEST_ENV.md and runs `swift test`. Exits with swift test's status.
+# variables of TEST_ENV.md and runs `swift test`, then schemathesis against openapi.yaml (see
+# the block at the end). Exits non-zero when either fails.
 # CI is passed through as given (CI=true turns skips into failures in the tests).
 set -euo pipefail
 umask 022
