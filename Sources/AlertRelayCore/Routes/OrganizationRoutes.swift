@@ -155,7 +155,7 @@ enum OrganizationRoutes {
 
     static func isPlausibleEmail(_ email: String) -> Bool {
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && email.utf8.count <= 320
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && email.unicodeScalars.count <= 320
             && !email.unicodeScalars.contains { $0.properties.isWhitespace || $0.value < 0x20 || $0 == "<" || $0 == ">" }
     }
 }
