@@ -426,15 +426,93 @@ ar_pg_conninfo() {
 # ---------------------------------------------------------------------------------------------
 # Python venv for the test helpers
 
-# ar_venv DIR — create (or reuse) a venv with aiosmtpd and standardwebhooks; sets AR_PYTHON.
+# Pinned so that a fixed seed generates the same cases on every machine.
+AR_SCHEMATHESIS_VERSION=4.32.5
+AR_OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
+
+# ar_venv DIR — create (or reuse) a venv with aiosmtpd, standardwebhooks, schemathesis and
+# openapi-spec-validator; sets AR_PYTHON.
 ar_venv() {
     local dir=$1
-    if [[ ! -x $dir/bin/python3 ]] || ! "$dir/bin/python3" -c 'import aiosmtpd, standardwebhooks' 2>/dev/null; then
+    local check="import aiosmtpd, standardwebhooks, openapi_spec_validator, schemathesis, sys
+sys.exit(schemathesis.__version__ != '$AR_SCHEMATHESIS_VERSION')"
+    if [[ ! -x $dir/bin/python3 ]] || ! "$dir/bin/python3" -c "$check" 2>/dev/null; then
         ar_log "preparing Python venv in $dir"
         python3 -m venv "$dir"
-        "$dir/bin/python3" -m pip install --quiet --disable-pip-version-check aiosmtpd standardwebhooks
+        "$dir/bin/python3" -m pip install --quiet --disable-pip-version-check aiosmtpd standardwebhooks \
+            "schemathesis==$AR_SCHEMATHESIS_VERSION" "openapi-spec-validator==$AR_OPENAPI_SPEC_VALIDATOR_VERSION"
     fi
     AR_PYTHON=$(cd "$dir/bin" && pwd)/python3
+}
+
+# ---------------------------------------------------------------------------------------------
+# API conformance: schemathesis against openapi.yaml (scripts/test.sh and scripts/fuzz.sh)
+
+# Budget of one run (one token); scripts/fuzz.sh raises them.
+AR_SCHEMATHESIS_SEED=${ALERT_RELAY_SCHEMATHESIS_SEED:-20261127}
+AR_SCHEMATHESIS_MAX_EXAMPLES=${ALERT_RELAY_SCHEMATHESIS_MAX_EXAMPLES:-25}
+AR_SCHEMATHESIS_MAX_TIME=${ALERT_RELAY_SCHEMATHESIS_MAX_TIME:-110}
+
+# ar_schemathesis_run LABEL TOKEN BASE_URL REPORT_DIR [ORG] — one schemathesis run over every
+# operation of openapi.yaml: all phases (examples, coverage, fuzzing, stateful), all checks, the
+# seed and budget above, `Authorization: Bearer TOKEN`; with ORG, the `{org}` path parameter is
+# always ORG (an organization token can act only there). Prints its figures; fails when
+# schemathesis found anything (or could not run).
+ar_schemathesis_run() {
+    local label=$1 token=$2 base_url=$3 dir=$4 org=${5:-} status=0 started
+    local st
+    st=$(dirname "$AR_PYTHON")/schemathesis
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    {
+        echo "# Written by ar_schemathesis_run (scripts/lib.sh)."
+        if [[ -n $org ]]; then
+            echo "[parameters]"
+            echo "\"path.org\" = \"$org\""
+        fi
+    } >"$dir/schemathesis.toml"
+    ar_log "schemathesis ($label token): seed $AR_SCHEMATHESIS_SEED, at most $AR_SCHEMATHESIS_MAX_EXAMPLES examples per operation and phase, ${AR_SCHEMATHESIS_MAX_TIME}s"
+    started=$SECONDS
+    # The token travels in a header option, never in a log line of ours.
+    # From the report folder: schemathesis keeps a cache folder (.schemathesis) where it runs.
+    # An organization token could revoke itself (DELETE .../api-tokens/{id} with its own id) and turn
+    # the rest of its run into 401s; that operation is fuzzed by the admin run.
+    local exclude=()
+    [[ -z $org ]] || exclude=(--exclude-operation-id deleteApiToken)
+    (cd "$dir" && "$st" --config-file "$dir/schemathesis.toml" run "$AR_REPO/openapi.yaml" --url "$base_url" \
+        --phases examples,coverage,fuzzing,stateful --checks all \
+        --seed "$AR_SCHEMATHESIS_SEED" --max-examples "$AR_SCHEMATHESIS_MAX_EXAMPLES" \
+        --max-time "$AR_SCHEMATHESIS_MAX_TIME" --workers 1 --request-timeout 65 \
+        --generation-database none --no-color --output-sanitize true \
+        --report ndjson,junit --report-dir "$dir" \
+        "${exclude[@]}" -H "Authorization: Bearer $token") >"$dir/output.txt" 2>&1 || status=$?
+    cat "$dir/output.txt" >&2
+    "$AR_PYTHON" "$AR_REPO/scripts/schemathesis_figures.py" --label "$label" \
+        --seconds $((SECONDS - started)) --exit-status "$status" "$dir" >&2 || ((status != 0)) || status=1
+    return "$status"
+}
+
+# ar_schemathesis_suite BASE_URL DIR — validate openapi.yaml, then one run with the admin token
+# (ALERT_RELAY_ADMIN_TOKEN) and one with a new organization's token holding every scope.
+ar_schemathesis_suite() {
+    local base_url=$1 dir=$2 status=0 slug org_token
+    "$(dirname "$AR_PYTHON")/openapi-spec-validator" "$AR_REPO/openapi.yaml" >&2 || {
+        ar_warn "openapi.yaml is not a valid OpenAPI document"
+        return 1
+    }
+    slug=fuzz-$(date +%s)-$$
+    curl -fsS -o /dev/null -H "Authorization: Bearer $ALERT_RELAY_ADMIN_TOKEN" -H 'Content-Type: application/json' \
+        -d "{\"slug\":\"$slug\",\"name\":\"Fuzzing\"}" "$base_url/api/0/organizations" ||
+        ar_die "could not create the fuzzing organization"
+    org_token=$(curl -fsS -H "Authorization: Bearer $ALERT_RELAY_ADMIN_TOKEN" -H 'Content-Type: application/json' \
+        -d '{"name":"schemathesis","scopes":["org:admin","alerts:write"]}' \
+        "$base_url/api/0/organizations/$slug/api-tokens" |
+        "$AR_PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["token"])') ||
+        ar_die "could not create the fuzzing organization's token"
+    ar_schemathesis_run admin "$ALERT_RELAY_ADMIN_TOKEN" "$base_url" "$dir/admin" || status=1
+    ar_schemathesis_run organization "$org_token" "$base_url" "$dir/organization" "$slug" || status=1
+    "$AR_PYTHON" "$AR_REPO/scripts/schemathesis_figures.py" --total "$dir/admin" "$dir/organization" >&2 || status=1
+    return "$status"
 }
 
 # ---------------------------------------------------------------------------------------------

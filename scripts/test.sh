@@ -10,7 +10,8 @@
 # Starts, on free loopback ports under a temp folder (<repo>/.data/test-<pid>, removed at
 # exit): PostgreSQL (database alertrelay_test, migrated), the recording receiver on
 # 127.0.0.2, the canary, the SMTP sink, the responder, the worker and nginx; exports the
-# variables of TEST_ENV.md and runs `swift test`. Exits with swift test's status.
+# variables of TEST_ENV.md and runs `swift test`, then schemathesis against openapi.yaml (see
+# the block at the end). Exits non-zero when either fails.
 # CI is passed through as given (CI=true turns skips into failures in the tests).
 set -euo pipefail
 umask 022
@@ -178,6 +179,9 @@ base_url=http://127.0.0.1:$nginx_port
 ALERT_RELAY_ADMIN_TOKEN=$(ar_random_token)
 export ALERT_RELAY_ADMIN_TOKEN
 export ALERT_RELAY_ALLOW_TARGETS=127.0.0.2/32
+# Webhooks reach the allowlist only: no global address, and no name is looked up (the API fuzzing
+# below creates apps with arbitrary webhook URLs).
+export ALERT_RELAY_ALLOW_GLOBAL_TARGETS=false
 export ALERT_RELAY_URL_PREFIX=$base_url
 export ALERT_RELAY_MAIL_TRANSPORT=smtp
 export ALERT_RELAY_SMTP_URL=smtp://127.0.0.1:$smtp_port
@@ -242,9 +246,29 @@ ar_log "services ready (nginx $base_url, receiver $ALERT_RELAY_TEST_RECEIVER_URL
 # In its own process group, waited for in the background: a SIGTERM/SIGINT to this script
 # then tears down at once (the trap runs as soon as `wait` returns) and stops the test
 # binaries too.
-ar_spawn_group swift test --skip-build "$@"
 status=0
-wait "$AR_LAST_PID" || status=$?
+# ALERT_RELAY_TEST_SWIFT=0 skips `swift test` (scripts/fuzz.sh uses the stack for schemathesis alone).
+if [[ ${ALERT_RELAY_TEST_SWIFT:-1} != 0 ]]; then
+    ar_spawn_group swift test --skip-build "$@"
+    wait "$AR_LAST_PID" || status=$?
+fi
+
+# --- API conformance: schemathesis against openapi.yaml -----------------------------------
+# openapi.yaml must be a valid OpenAPI document, and schemathesis (every phase, every check)
+# must find nothing, once with the admin token and once with an organization token holding
+# every scope. A fixed seed and a bounded budget (ALERT_RELAY_SCHEMATHESIS_MAX_EXAMPLES per
+# operation and phase, ALERT_RELAY_SCHEMATHESIS_MAX_TIME seconds per run); scripts/fuzz.sh
+# raises both. Runs by default when no arguments are given (a filtered run skips it, unless
+# ALERT_RELAY_TEST_SCHEMATHESIS=1); ALERT_RELAY_TEST_SCHEMATHESIS=0 skips it.
+if [[ -z ${ALERT_RELAY_TEST_SCHEMATHESIS:-} ]]; then
+    ALERT_RELAY_TEST_SCHEMATHESIS=1
+    (($# == 0)) || ALERT_RELAY_TEST_SCHEMATHESIS=0
+fi
+if [[ $ALERT_RELAY_TEST_SCHEMATHESIS != 0 ]]; then
+    st_status=0
+    ar_schemathesis_suite "$base_url" "$AR_REPO/.data/schemathesis" || st_status=$?
+    ((st_status == 0)) || ((status != 0)) || status=$st_status
+fi
 
 # A responder or worker that died during the run is a defect even if no test noticed.
 for service in responder:$responder_pid responder-b:$responder_b_pid worker:$worker_pid; do

@@ -298,12 +298,18 @@ public struct CIDR: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Which connected addresses a webhook may reach: global ones, plus explicitly allowlisted networks.
+/// Which connected addresses a webhook may reach: global ones (unless `allowsGlobal` is off), plus explicitly
+/// allowlisted networks.
 public struct TargetPolicy: Sendable {
     public let allowlist: [CIDR]
+    /// False confines webhooks to the allowlist (`ALERT_RELAY_ALLOW_GLOBAL_TARGETS=false`, the test stack's setting):
+    /// then no global address is connected to, and no host name is even looked up, since the lookup itself is
+    /// traffic to the resolver.
+    public let allowsGlobal: Bool
 
-    public init(allowlist: [CIDR]) {
+    public init(allowlist: [CIDR], allowsGlobal: Bool = true) {
         self.allowlist = allowlist
+        self.allowsGlobal = allowsGlobal
     }
 
     /// Parses a comma-separated list of CIDRs (`ALERT_RELAY_ALLOW_TARGETS`); empty items are skipped.
@@ -317,9 +323,20 @@ public struct TargetPolicy: Sendable {
         return result
     }
 
-    /// Allowed iff the address is in an allowlisted network or is globally routable.
+    /// Allowed iff the address is in an allowlisted network or is globally routable (and global targets are allowed).
     public func allows(_ bytes: [UInt8]) -> Bool {
-        allowlist.contains { $0.contains(bytes) } || AddressClassifier.classify(bytes) == .global
+        allowlist.contains { $0.contains(bytes) } || (allowsGlobal && AddressClassifier.classify(bytes) == .global)
+    }
+
+    /// Whether the webhook URL's host may be handed to the resolver and connected to at all: always when global
+    /// targets are allowed (the connected address is checked by ``allows(_:)``); otherwise only an IP literal
+    /// inside the allowlist, so that no name is looked up. An unparsable URL is for the sender to refuse.
+    public func permitsHost(ofURL url: String) -> Bool {
+        if allowsGlobal { return true }
+        guard let host = WebhookURLValidator.host(of: url), let bytes = AddressClassifier.parse(host) else {
+            return false
+        }
+        return allows(bytes)
     }
 }
 

@@ -7,17 +7,20 @@ public enum WebhookURLValidator {
     /// at most 2048 characters.
     public static func validate(_ s: String) -> String? {
         if s.isEmpty { return "The webhook URL must not be empty." }
-        if s.utf8.count > maxLength { return "The webhook URL must be at most \(maxLength) characters long." }
+        if s.unicodeScalars.count > maxLength { return "The webhook URL must be at most \(maxLength) characters long." }
         if s.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || $0.properties.isWhitespace || (0x80...0x9F).contains($0.value) }) {
             return "The webhook URL must not contain whitespace or control characters."
         }
-        guard let schemeEnd = s.firstRange(of: "://") else {
+        // The structure is ASCII, so it is found in the bytes: a combining mark after `/` must not join it to the host.
+        let bytes = Array(s.utf8)
+        guard let schemeEnd = Self.firstIndex(of: Array("://".utf8), in: bytes) else {
             return "The webhook URL must be an absolute http or https URL."
         }
-        let scheme = s[..<schemeEnd.lowerBound].lowercased()
+        let scheme = String(decoding: bytes[..<schemeEnd], as: UTF8.self).lowercased()
         guard scheme == "http" || scheme == "https" else { return "The webhook URL must use http or https." }
-        let rest = s[schemeEnd.upperBound...]
-        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let rest = bytes[(schemeEnd + 3)...]
+        let authorityBytes = rest.prefix { $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") }
+        let authority = Substring(String(decoding: authorityBytes, as: UTF8.self))
         if authority.contains("@") { return "The webhook URL must not contain credentials (user:password@)." }
         if authority.contains("\\") { return "The webhook URL has an invalid host." }
 
@@ -50,8 +53,30 @@ public enum WebhookURLValidator {
         return nil
     }
 
+    static func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for index in 0...(haystack.count - needle.count) where Array(haystack[index..<(index + needle.count)]) == needle {
+            return index
+        }
+        return nil
+    }
+
+    /// The host of an absolute URL as written (an IPv6 literal with its brackets), or nil when there is none.
+    public static func host(of url: String) -> String? {
+        guard let schemeEnd = url.firstRange(of: "://") else { return nil }
+        let authority = url[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let hostAndPort = authority.split(separator: "@", omittingEmptySubsequences: false).last ?? authority
+        if hostAndPort.hasPrefix("[") {
+            guard let close = hostAndPort.firstIndex(of: "]") else { return nil }
+            return String(hostAndPort[...close])
+        }
+        let host = hostAndPort.prefix { $0 != ":" }
+        return host.isEmpty ? nil : String(host)
+    }
+
     static func isValidHostName(_ host: Substring) -> Bool {
-        guard host.utf8.count <= 253 else { return false }
+        // Labels of at most 63 characters, but no limit on the whole name: a name too long for DNS fails to
+        // resolve (`dns`), and a limit JSON Schema's pattern for webhook_url in openapi.yaml cannot state stays out.
         let h = host.hasSuffix(".") ? host.dropLast() : host
         let labels = h.split(separator: ".", omittingEmptySubsequences: false)
         for label in labels {

@@ -206,4 +206,24 @@ import Testing
         #expect(policy.allows([8, 8, 8, 8]))
         #expect(!TargetPolicy(allowlist: []).allows([127, 0, 0, 2]))
     }
+
+    @Test func allowlistOnlyPolicyRefusesGlobalAddresses() throws {
+        let policy = TargetPolicy(allowlist: try TargetPolicy.parseAllowlist("127.0.0.2/32"), allowsGlobal: false)
+        #expect(policy.allows([127, 0, 0, 2]))
+        #expect(!policy.allows([8, 8, 8, 8]))
+        #expect(!policy.allows(try #require(AddressClassifier.parse("2606:4700::1111"))))
+    }
+
+    /// With global targets off, only an IP literal inside the allowlist reaches curl; names are never looked up.
+    @Test(arguments: [
+        ("http://127.0.0.2:8080/hook", true), ("https://127.0.0.2/", true), ("http://user@127.0.0.2/x", true),
+        ("http://127.0.0.1:8080/", false), ("http://8.8.8.8/", false), ("http://localhost:8080/", false),
+        ("http://example.com/", false), ("http://127.1/", false), ("http://2130706434/", false),
+        ("http://[::1]/", false), ("http://[::ffff:127.0.0.2]:9/", true), ("not a url", false), ("http:///x", false),
+    ])
+    func allowlistOnlyPolicyResolvesNoNames(url: String, permitted: Bool) throws {
+        let confined = TargetPolicy(allowlist: try TargetPolicy.parseAllowlist("127.0.0.2/32"), allowsGlobal: false)
+        #expect(confined.permitsHost(ofURL: url) == permitted)
+        #expect(TargetPolicy(allowlist: []).permitsHost(ofURL: url), "with global targets on, the connect-time check decides")
+    }
 }

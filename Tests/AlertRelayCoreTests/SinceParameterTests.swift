@@ -1,3 +1,4 @@
+import AlertRelayLogic
 import Testing
 
 @testable import AlertRelayCore
@@ -9,7 +10,7 @@ struct SinceParameterTests {
         "2026-11-27T08:00:00.123456Z", "2026-11-27T08:00:00+01:00", "2026-11-27 08:00:00-05:30",
     ])
     func accepts(_ text: String) {
-        #expect(HealthRoutes.isTimestamp(text))
+        #expect(InputRules.instant(text) != nil)
     }
 
     @Test(arguments: [
@@ -18,6 +19,6 @@ struct SinceParameterTests {
         "2026-11-27T08:00:00.Z", "2026-11-27T08:00:00Z; DROP TABLE x",
     ])
     func refuses(_ text: String) {
-        #expect(!HealthRoutes.isTimestamp(text))
+        #expect(InputRules.instant(text) == nil)
     }
 }

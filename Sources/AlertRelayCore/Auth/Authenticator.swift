@@ -27,6 +27,17 @@ public enum Authenticator {
         return principal
     }
 
+    /// Authenticates and checks `scope` before anything the request addresses is looked up: 401 without a valid
+    /// token, 403 `missing_scope` for an organization token lacking the scope. The answer depends on the token alone,
+    /// so it tells nothing about what exists.
+    public static func authorize(_ request: Request, _ context: RequestContext, scope: Scope) throws -> Principal {
+        let principal = try context.principal(for: request)
+        guard principal.has(scope) else {
+            throw APIError.forbidden("This token lacks the '\(scope.rawValue)' scope.", code: "missing_scope")
+        }
+        return principal
+    }
+
     /// Authenticates and checks that the caller may act on organization `slug` with `scope`:
     /// 403 for a token of another organization or without the scope; 404 when the organization does not exist.
     public static func authorize(
@@ -35,7 +46,7 @@ public enum Authenticator {
         let principal = try context.principal(for: request)
         switch principal {
         case .admin:
-            guard let organization = try OrganizationStore.find(slug: slug, context: context) else {
+            guard Slug.isValid(slug), let organization = try OrganizationStore.find(slug: slug, context: context) else {
                 throw APIError.notFound("Organization '\(slug)' does not exist.")
             }
             return organization

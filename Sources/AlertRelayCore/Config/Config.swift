@@ -89,8 +89,16 @@ public struct Config: Sendable {
             throw ConfigError(variable: "ALERT_RELAY_URL_PREFIX", reason: "must start with http:// or https://")
         }
         urlPrefix = prefix
+        let allowsGlobal: Bool
+        switch string("ALERT_RELAY_ALLOW_GLOBAL_TARGETS", "true") {
+        case "true": allowsGlobal = true
+        case "false": allowsGlobal = false
+        case let other:
+            throw ConfigError(variable: "ALERT_RELAY_ALLOW_GLOBAL_TARGETS", reason: "must be true or false, got '\(other)'")
+        }
         do {
-            targetPolicy = TargetPolicy(allowlist: try TargetPolicy.parseAllowlist(string("ALERT_RELAY_ALLOW_TARGETS", "")))
+            targetPolicy = TargetPolicy(
+                allowlist: try TargetPolicy.parseAllowlist(string("ALERT_RELAY_ALLOW_TARGETS", "")), allowsGlobal: allowsGlobal)
         } catch {
             throw ConfigError(variable: "ALERT_RELAY_ALLOW_TARGETS", reason: "\(error)")
         }

@@ -467,7 +467,9 @@ public final class Dispatcher: Sendable {
                         attempt: attempt, firstRequestID: delivery.requestID, resource: delivery.resource,
                         webhookID: delivery.webhookID, payload: delivery.payload, app: work.app,
                         maxResponseBodyBytes: config.maxResponseBodyBytes)
-                    if let failure = client.start(request, tag: delivery.id, allowAddress: { policy.allows($0.bytes) }) {
+                    if let failure = DeliveryAttempt.refusedBeforeSending(url: work.app.webhookURL, policy: policy)
+                        ?? client.start(request, tag: delivery.id, allowAddress: { policy.allows($0.bytes) })
+                    {
                         completed.append(sentAttempt(work, request.headers, sentAt, failure))
                     } else {
                         inFlight[delivery.id] = (work, request.headers, sentAt)

@@ -44,6 +44,14 @@ public enum DeliveryAttempt {
         return (request, sentAt)
     }
 
+    /// The answer to an attempt the address policy refuses before anything is sent: with global targets off, a host
+    /// name is not even looked up (the lookup is traffic to the resolver); nil when the URL may be tried.
+    static func refusedBeforeSending(url: String, policy: TargetPolicy) -> OutboundResponse? {
+        guard !policy.permitsHost(ofURL: url) else { return nil }
+        // 0.0.0.0:0 stands for "not resolved".
+        return ConnectAddress(family: .ipv4, bytes: [0, 0, 0, 0], port: 0).map { OutboundResponse(failure: .blocked($0)) }
+    }
+
     /// Makes attempt `delivery.attempts + 1` with `payload` on this thread and returns the delivery as recorded
     /// afterwards.
     public static func perform(delivery: Delivery, payload: String, app: App, context: FlowContext) throws -> Delivery {
@@ -53,7 +61,8 @@ public enum DeliveryAttempt {
             webhookID: delivery.webhookID, payload: payload, app: app,
             maxResponseBodyBytes: context.config.maxResponseBodyBytes)
         let policy = context.config.targetPolicy
-        let response = try context.services.webhookClient().post(request) { policy.allows($0.bytes) }
+        let response = try Self.refusedBeforeSending(url: app.webhookURL, policy: policy)
+            ?? context.services.webhookClient().post(request) { policy.allows($0.bytes) }
         let sent = SentAttempt(
             deliveryID: delivery.id, organizationID: delivery.organizationID, attempt: attempt,
             eventType: delivery.eventType, app: app, requestHeaders: request.headers, requestBody: payload,

@@ -37,6 +37,15 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public static let databaseUnavailable = APIError(
         .serviceUnavailable, code: "database_unavailable", "The database is unavailable; try again shortly.")
 
+    /// The field each CHECK constraint in sql/ guards (PostgreSQL names an inline check `<table>_<column>_check`).
+    static let checkedFields: [String: String] = [
+        "organizations_slug_format": "slug", "organizations_name_check": "name", "members_email_check": "email",
+        "members_role_check": "role", "projects_slug_check": "slug", "projects_name_check": "name",
+        "api_tokens_name_check": "name", "api_tokens_scopes_check": "scopes", "apps_slug_check": "slug",
+        "apps_name_check": "name", "apps_status_check": "status", "apps_webhook_url_check": "webhook_url",
+        "apps_timeout_ms_check": "timeout_ms",
+    ]
+
     /// Maps what the database said to what a client may see; `nil` means an internal error (500).
     /// Constraint names map to sentences here, in one place.
     public static func from(_ error: PostgresError) -> APIError? {
@@ -57,8 +66,23 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
             default: what = "The resource already exists."
             }
             return .conflict(what, code: "already_exists")
-        case "23514", "22001", "22003", "22P02", "22007", "22008":
-            return .unprocessable("A value is out of range or malformed.")
+        case "23514":
+            // Routes validate every field before it is written; should a check still fail, name the field.
+            let field = checkedFields[error.constraint ?? ""]
+            return .unprocessable(field.map { "Field '\($0)' is out of range or malformed." } ?? "A value is out of range or malformed.")
+        case let state? where state.hasPrefix("22"):
+            // Data exceptions: a value from the request the database cannot take. Its message echoes the value, so
+            // the answer says only what kind of problem it is.
+            let kind: String
+            switch state {
+            case "22001": kind = "a text is too long"
+            case "22003": kind = "a number is out of range"
+            case "22007", "22009": kind = "a date, time or time zone offset is malformed or out of range"
+            case "22008": kind = "a date or time is out of range"
+            case "22P02": kind = "a value has the wrong form for its type"
+            default: kind = "a value cannot be stored"
+            }
+            return .badRequest("The request holds a value the database cannot take: \(kind).", code: "invalid_value")
         case "23503":
             return .conflict("The resource refers to something that does not exist.", code: "invalid_reference")
         case "57014":

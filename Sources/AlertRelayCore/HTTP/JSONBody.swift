@@ -56,7 +56,7 @@ public struct JSONBody: Sendable {
 
     public func optionalInt(_ field: String) throws(APIError) -> Int? {
         guard let value = object[field], value != .null else { return nil }
-        guard case .integer(let digits) = value else { throw Self.wrongType(field, "an integer", value) }
+        guard let digits = Self.integerDigits(value) else { throw Self.wrongType(field, "an integer", value) }
         guard let number = Int(digits) else {
             throw .unprocessable("Field '\(field)' is out of range.")
         }
@@ -81,6 +81,16 @@ public struct JSONBody: Sendable {
         guard let value = object[field], value != .null else { throw Self.missing(field) }
         guard case .object(let inner) = value else { throw Self.wrongType(field, "an object", value) }
         return inner
+    }
+
+    /// The digits of an integer, also when it is written as a number with a zero fraction or an exponent (`1.0`,
+    /// `1e3`), which JSON Schema counts as an integer; nil for anything else.
+    static func integerDigits(_ value: JSONValue) -> String? {
+        switch value {
+        case .integer(let digits): digits
+        case .float(let number): InputRules.integralDigits(number)
+        default: nil
+        }
     }
 
     static func missing(_ field: String) -> APIError {

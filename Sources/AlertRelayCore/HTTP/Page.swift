@@ -18,14 +18,15 @@ public struct Page: Sendable, Equatable {
     public init(query: QueryParameters) throws(APIError) {
         limit = Page.defaultLimit
         if let text = query["limit"] {
-            guard let value = Int(text) else { throw .badRequest("Query parameter 'limit' must be an integer.") }
-            guard (1...Page.maxLimit).contains(value) else {
-                throw .badRequest("Query parameter 'limit' must be between 1 and \(Page.maxLimit).")
+            guard let value = InputRules.integer(text, in: 1...Page.maxLimit) else {
+                throw .badRequest("Query parameter 'limit' must be an integer between 1 and \(Page.maxLimit).")
             }
             limit = value
         }
-        if let text = query["cursor"], !text.isEmpty {
-            guard let value = Int64(text), value > 0 else { throw .badRequest("Query parameter 'cursor' is not a valid cursor.") }
+        if let text = query["cursor"] {
+            guard let value = InputRules.id(text) else {
+                throw .badRequest("Query parameter 'cursor' must be a positive integer from a previous page's Link header.")
+            }
             cursor = value
         }
     }

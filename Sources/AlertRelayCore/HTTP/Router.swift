@@ -13,8 +13,19 @@ public struct Router: Sendable {
 
     struct Route: Sendable {
         let method: HTTPRequest.Method
+        let pattern: String
         let segments: [Segment]
         let handler: Handler
+    }
+
+    /// A registered route as written, e.g. `DELETE /api/0/sentry-apps/{app}`: what tests walk to cover every route.
+    public struct Registered: Sendable, Hashable, CustomStringConvertible {
+        public let method: HTTPRequest.Method
+        public let pattern: String
+        /// The `{name}` parameters of the pattern, in order.
+        public let parameters: [String]
+
+        public var description: String { "\(method.rawValue) \(pattern)" }
     }
 
     public enum Match {
@@ -31,7 +42,16 @@ public struct Router: Sendable {
         let segments = Self.split(pattern).map { part -> Segment in
             part.hasPrefix("{") && part.hasSuffix("}") ? .parameter(String(part.dropFirst().dropLast())) : .literal(part)
         }
-        routes.append(Route(method: method, segments: segments, handler: handler))
+        routes.append(Route(method: method, pattern: pattern, segments: segments, handler: handler))
+    }
+
+    /// Every route, in registration order.
+    public var registered: [Registered] {
+        routes.map { route in
+            Registered(
+                method: route.method, pattern: route.pattern,
+                parameters: route.segments.compactMap { if case .parameter(let name) = $0 { name } else { nil } })
+        }
     }
 
     public func match(method: HTTPRequest.Method, path: String) -> Match {

@@ -36,12 +36,16 @@ enum AlertRoutes {
             }
             eventID = id.lowercased()
             switch event["project"] {
-            case .string(let text)?: projectReference = text
-            case .integer(let digits)?: projectReference = digits
+            case .string(let text)?:
+                guard !text.unicodeScalars.contains("\u{0}") else {
+                    throw APIError.badRequest("Field 'event.project' must not contain NUL characters.", code: "invalid_character")
+                }
+                projectReference = text
+            case let number? where JSONBody.integerDigits(number) != nil: projectReference = JSONBody.integerDigits(number) ?? ""
             case .none, .null?: throw JSONBody.missing("event.project")
             case let other?: throw JSONBody.wrongType("event.project", "a project slug or id", other)
             }
-            switch event["group_id"] {
+            switch event["group_id"].map({ JSONBody.integerDigits($0).map(JSONValue.integer) ?? $0 }) {
             case .integer(let digits)? where !digits.hasPrefix("-"): groupID = digits
             case .string(let text)? where !text.isEmpty && text.utf8.allSatisfy({ (48...57).contains($0) }): groupID = text
             case .none, .null?: throw JSONBody.missing("event.group_id")
@@ -177,7 +181,7 @@ enum AlertRoutes {
     static func getAlert(_ request: Request, _ context: RequestContext) throws -> Response {
         let organization = try Authenticator.authorize(request, context, organization: context.parameter("org"), scope: .orgRead)
         let notFound = APIError.notFound("Alert delivery '\(context.parameter("id"))' does not exist.")
-        guard let id = Int64(context.parameter("id")),
+        guard let id = InputRules.id(context.parameter("id")),
             let delivery = try DeliveryStore.find(id: id, db: context.db), delivery.organizationID == organization.id
         else { throw notFound }
         guard case .object(var object) = delivery.json else { throw notFound }

@@ -19,10 +19,12 @@ enum AppRoutes {
     }
 
     /// The app named by the `{app}` parameter when the caller's organization owns it (404 otherwise: no leak).
+    /// The token and its scope are checked first (401/403), so an anonymous caller learns nothing about which apps exist.
     static func ownedApp(_ request: Request, _ context: RequestContext, scope: Scope) throws -> (App, Organization) {
+        _ = try Authenticator.authorize(request, context, scope: scope)
         let slug = context.parameter("app")
         let notFound = APIError.notFound("App '\(slug)' does not exist.")
-        guard let app = try AppStore.find(slug: slug, db: context.db) else { throw notFound }
+        guard Slug.isValid(slug), let app = try AppStore.find(slug: slug, db: context.db) else { throw notFound }
         _ = try Authenticator.authorize(request, context, ownerID: app.organizationID, scope: scope, notFound: notFound)
         guard let organization = try OrganizationStore.find(id: app.organizationID, context: context) else { throw notFound }
         return (app, organization)
@@ -31,7 +33,7 @@ enum AppRoutes {
     static func createApp(_ request: Request, _ context: RequestContext) throws -> Response {
         let organization = try Authenticator.authorize(request, context, organization: context.parameter("org"), scope: .orgWrite)
         let body = try JSONBody.parse(request)
-        let name = try OrganizationRoutes.validName(body.string("name"))
+        let name = try Validation.name(body.string("name"))
         let webhookURL = try validWebhookURL(body.string("webhook_url"))
         let status = try body.optionalString("status") ?? "internal"
         guard statuses.contains(status) else {
@@ -74,7 +76,7 @@ enum AppRoutes {
     static func updateApp(_ request: Request, _ context: RequestContext) throws -> Response {
         let (app, organization) = try ownedApp(request, context, scope: .orgWrite)
         let body = try JSONBody.parse(request)
-        let name = try body.optionalString("name").map { try OrganizationRoutes.validName($0) }
+        let name = try body.optionalString("name").map { (name: String) throws(APIError) in try Validation.name(name) }
         let webhookURL = try body.optionalString("webhook_url").map(validWebhookURL)
         let events = try body.optionalStringArray("events")
         let timeout = try body.optionalInt("timeout_ms").map(validTimeout)
@@ -119,10 +121,12 @@ enum AppRoutes {
     }
 
     static func install(_ request: Request, _ context: RequestContext) throws -> Response {
+        // The token first: the installing organization is only known from the body.
+        _ = try Authenticator.authorize(request, context, scope: .orgWrite)
         let slug = context.parameter("app")
         let body = try JSONBody.parse(request)
         let target = try Authenticator.authorize(request, context, organization: body.string("organization"), scope: .orgWrite)
-        guard let app = try AppStore.find(slug: slug, db: context.db),
+        guard Slug.isValid(slug), let app = try AppStore.find(slug: slug, db: context.db),
             app.status == "published" || app.organizationID == target.id
         else {
             throw APIError.notFound("App '\(slug)' does not exist.")
@@ -142,10 +146,11 @@ enum AppRoutes {
     }
 
     static func uninstall(_ request: Request, _ context: RequestContext) throws -> Response {
+        _ = try Authenticator.authorize(request, context, scope: .orgAdmin)
         let slug = context.parameter("app")
         let uuid = context.parameter("uuid")
         let notFound = APIError.notFound("Installation '\(uuid)' of app '\(slug)' does not exist.")
-        guard isUUID(uuid), let app = try AppStore.find(slug: slug, db: context.db),
+        guard isUUID(uuid), Slug.isValid(slug), let app = try AppStore.find(slug: slug, db: context.db),
             let organizationID = try AppStore.installationOrganization(appID: app.id, uuid: uuid, db: context.db)
         else { throw notFound }
         let principal = try Authenticator.authorize(request, context, ownerID: organizationID, scope: .orgAdmin, notFound: notFound)

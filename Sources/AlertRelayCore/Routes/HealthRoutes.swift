@@ -16,27 +16,25 @@ enum HealthRoutes {
         let query = QueryParameters(request.query)
         let page = try Page(query: query)
         var filter = RequestLogStore.Filter()
-        filter.eventType = query["eventType"].flatMap { $0.isEmpty ? nil : $0 }
+        filter.eventType = try Validation.queryText(query, "eventType")
         filter.errorsOnly = try parseQueryBool(query["errorsOnly"], name: "errorsOnly") ?? false
-        if let slug = query["organization"], !slug.isEmpty {
+        if let slug = try Validation.queryText(query, "organization") {
             filter.organizationID = try appOrganization(slug, app: app, context: context).id
         }
-        if let status = query["status"], !status.isEmpty {
-            filter.statusRange = try statusRange(status)
-        }
-        if let since = query["since"], !since.isEmpty {
-            guard isTimestamp(since) else {
-                throw APIError.badRequest("Query parameter 'since' must be an RFC 3339 timestamp like 2026-11-27T00:00:00Z.")
+        if let status = try Validation.queryText(query, "status") {
+            guard let range = InputRules.statusFilter(status) else {
+                throw APIError.badRequest("Query parameter 'status' must be a class like 5xx, an HTTP status like 404, or 0.")
             }
-            filter.since = since
+            filter.statusRange = (range.lowerBound, range.upperBound)
         }
+        filter.since = try Validation.queryTimestamp(query, "since")
         return page.response(try RequestLogStore.list(appID: app.id, filter: filter, page: page, db: context.db), request: request)
     }
 
     /// An organization the app's owners may ask about: their own, or one the app is installed in. Every other slug,
     /// existing or not, gets the same 404, so the filter cannot be used to probe for organizations.
     static func appOrganization(_ slug: String, app: App, context: RequestContext) throws -> Organization {
-        if let organization = try OrganizationStore.find(slug: slug, context: context) {
+        if Slug.isValid(slug), let organization = try OrganizationStore.find(slug: slug, context: context) {
             if organization.id == app.organizationID { return organization }
             if try AppStore.isInstalled(appID: app.id, organizationID: organization.id, db: context.db) {
                 return organization
@@ -45,29 +43,10 @@ enum HealthRoutes {
         throw APIError.notFound("App '\(app.slug)' has no installation in organization '\(slug)'.")
     }
 
-    /// `2xx`, `4xx`, ... a class; `404` an exact code; `0` no response.
-    static func statusRange(_ text: String) throws(APIError) -> (low: Int, high: Int) {
-        let lowered = text.lowercased()
-        if lowered.count == 3, lowered.hasSuffix("xx"), let digit = Int(String(lowered.prefix(1))), (1...5).contains(digit) {
-            return (digit * 100, digit * 100 + 99)
-        }
-        if let code = Int(text), code == 0 || (100...599).contains(code) { return (code, code) }
-        throw APIError.badRequest("Query parameter 'status' must be a class like 5xx, an HTTP status like 404, or 0.")
-    }
-
-    /// An RFC 3339 date (`2026-11-27`) or date-time (`2026-11-27T08:00:00Z`, `…T08:00:00.5+01:00`), checked fully here
-    /// so that a bad time part is a 400 naming `since` rather than the database's "malformed value".
-    static func isTimestamp(_ text: String) -> Bool {
-        guard text.utf8.count <= 40, UTCDay(String(text.prefix(10))) != nil else { return false }
-        let time = text.dropFirst(10)
-        return time.isEmpty
-            || time.wholeMatch(of: #/[Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:([0-5][0-9]|60)(\.[0-9]{1,9})?)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])/#) != nil
-    }
-
     static func redeliver(_ request: Request, _ context: RequestContext) throws -> Response {
         let (app, _) = try AppRoutes.ownedApp(request, context, scope: .orgWrite)
         let notFound = APIError.notFound("Request '\(context.parameter("id"))' does not exist in the log of app '\(app.slug)'.")
-        guard let logID = Int64(context.parameter("id")),
+        guard let logID = InputRules.id(context.parameter("id")),
             let deliveryID = try RequestLogStore.deliveryID(logID: logID, appID: app.id, db: context.db)
         else { throw notFound }
         guard let deliveryID, let (original, payload) = try DeliveryStore.findWithPayload(id: deliveryID, db: context.db)
@@ -99,7 +78,7 @@ enum HealthRoutes {
     static func health(_ request: Request, _ context: RequestContext) throws -> Response {
         let (app, owner) = try AppRoutes.ownedApp(request, context, scope: .orgRead)
         var organization = owner
-        if let slug = QueryParameters(request.query)["organization"], !slug.isEmpty, slug != owner.slug {
+        if let slug = try Validation.queryText(QueryParameters(request.query), "organization"), slug != owner.slug {
             organization = try appOrganization(slug, app: app, context: context)
         }
         let today = UTCDay(unixSeconds: WallClock.unixSeconds())

@@ -23,7 +23,7 @@ enum OrganizationRoutes {
         }
         let body = try JSONBody.parse(request)
         let slug = try validSlug(body.string("slug"))
-        let name = try validName(body.string("name"))
+        let name = try Validation.name(body.string("name"))
         let organization = try OrganizationStore.create(slug: slug, name: name, context: context)
         return .json(organization.json, status: .created)
     }
@@ -36,7 +36,7 @@ enum OrganizationRoutes {
     static func addMember(_ request: Request, _ context: RequestContext) throws -> Response {
         let organization = try Authenticator.authorize(request, context, organization: context.parameter("org"), scope: .orgAdmin)
         let body = try JSONBody.parse(request)
-        let email = try body.string("email").trimmingWhitespace()
+        let email = try body.string("email")
         let name = try body.optionalString("name")
         let role = try body.string("role")
         guard Self.isPlausibleEmail(email) else {
@@ -65,7 +65,7 @@ enum OrganizationRoutes {
 
     static func deleteMember(_ request: Request, _ context: RequestContext) throws -> Response {
         let organization = try Authenticator.authorize(request, context, organization: context.parameter("org"), scope: .orgAdmin)
-        let id = try idParameter(context, "id", what: "member")
+        let id = try Validation.pathID(context, "id", notFound: .notFound("Member '\(context.parameter("id"))' does not exist."))
         let deleted = try context.db.transaction { db in
             guard try OrganizationStore.deleteMember(organizationID: organization.id, id: id, db: db) else { return false }
             try AuditStore.write(
@@ -81,7 +81,7 @@ enum OrganizationRoutes {
         let organization = try Authenticator.authorize(request, context, organization: context.parameter("org"), scope: .orgWrite)
         let body = try JSONBody.parse(request)
         let slug = try validSlug(body.string("slug"))
-        let name = try validName(body.string("name"))
+        let name = try Validation.name(body.string("name"))
         let project = try OrganizationStore.createProject(organizationID: organization.id, slug: slug, name: name, context: context)
         return .json(project.json, status: .created)
     }
@@ -96,7 +96,7 @@ enum OrganizationRoutes {
     static func createToken(_ request: Request, _ context: RequestContext) throws -> Response {
         let organization = try Authenticator.authorize(request, context, organization: context.parameter("org"), scope: .orgAdmin)
         let body = try JSONBody.parse(request)
-        let name = try validName(body.string("name"))
+        let name = try Validation.name(body.string("name"))
         guard let scopeNames = try body.optionalStringArray("scopes") else { throw JSONBody.missing("scopes") }
         var scopes: [Scope] = []
         for scopeName in scopeNames {
@@ -120,7 +120,8 @@ enum OrganizationRoutes {
 
     static func deleteToken(_ request: Request, _ context: RequestContext) throws -> Response {
         let organization = try Authenticator.authorize(request, context, organization: context.parameter("org"), scope: .orgAdmin)
-        let id = try idParameter(context, "id", what: "API token")
+        let id = try Validation.pathID(
+            context, "id", notFound: .notFound("API token '\(context.parameter("id"))' does not exist."))
         let deleted = try context.db.transaction { db in
             guard try TokenStore.delete(organizationID: organization.id, id: id, db: db) else { return false }
             try AuditStore.write(
@@ -137,7 +138,7 @@ enum OrganizationRoutes {
         let organization = try Authenticator.authorize(request, context, organization: context.parameter("org"), scope: .orgRead)
         let query = QueryParameters(request.query)
         let page = try Page(query: query)
-        let event = query["event"].flatMap { $0.isEmpty ? nil : $0 }
+        let event = try Validation.queryText(query, "event")
         return page.response(
             try AuditStore.list(organizationID: organization.id, event: event, page: page, db: context.db), request: request)
     }
@@ -152,23 +153,9 @@ enum OrganizationRoutes {
         return slug
     }
 
-    static func validName(_ name: String, field: String = "name") throws(APIError) -> String {
-        let trimmed = name.trimmingWhitespace()
-        guard (1...200).contains(trimmed.count) else {
-            throw APIError.unprocessable("Field '\(field)' must be 1-200 characters.")
-        }
-        return trimmed
-    }
-
-    static func idParameter(_ context: RequestContext, _ name: String, what: String) throws(APIError) -> Int64 {
-        let text = context.parameter(name)
-        guard let id = Int64(text), id > 0 else { throw APIError.notFound("\(what.prefix(1).uppercased() + what.dropFirst()) '\(text)' does not exist.") }
-        return id
-    }
-
     static func isPlausibleEmail(_ email: String) -> Bool {
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && email.utf8.count <= 320
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && email.unicodeScalars.count <= 320
             && !email.unicodeScalars.contains { $0.properties.isWhitespace || $0.value < 0x20 || $0 == "<" || $0 == ">" }
     }
 }
