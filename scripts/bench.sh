@@ -19,8 +19,8 @@
 #                   second from the first request until the last delivery was recorded; peak backlog; drain time
 #   hang            one app whose receiver never answers (timeout 10 s) gets BENCH_HANG_RATE alerts/s (default
 #                   limits: they are inline up to the per-app limit, queued beyond it) while the healthy app's
-#                   inline alerts, /healthz and the healthy app's end-to-end rate are measured, each also without
-#                   the hanging app
+#                   inline alerts (wrk -c16), /healthz (wrk -c4) and the healthy app's end-to-end rate are measured
+#                   one after the other, and the same three without the hanging app
 #   pgbench-insert  PostgreSQL's own single-row INSERT rate at wrk's concurrency: the ceiling for durable writes
 #
 # Environment:
@@ -309,20 +309,14 @@ fi
 
 if wants hang; then
     # Without the hanging app: the healthy app's inline alerts and /healthz side by side, then its end-to-end rate.
-    hang_phase() { # hang_phase SUFFIX
-        local healthz_pid
-        (BENCH_WRK_CONNECTIONS=4 bench_wrk "healthz$1" "$base_url/healthz" >"$tmp/healthz$1.out") &
-        healthz_pid=$!
+    hang_phase() { # hang_phase SUFFIX — the healthy app's inline alerts, then /healthz, then its end-to-end rate
         BENCH_WRK_CONNECTIONS=16 bench_wrk "healthy-alerts$1" "$alerts_url" "${auth[@]}" -s "$tmp/alert.lua"
-        wait "$healthz_pid"
-        bench_results+=("$(cat "$tmp/healthz$1.out")")
-        cat "$tmp/healthz$1.out"
-        figure[healthz$1.p99]=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "p99") print $(i + 1) }' "$tmp/healthz$1.out" | to_ms)
         wait_drained "$app_id" 120 >/dev/null
+        BENCH_WRK_CONNECTIONS=4 bench_wrk "healthz$1" "$base_url/healthz"
         end_to_end "healthy-e2e$1" "$bench_duration"
     }
     hang_phase -alone
-    hang_seconds=$((${bench_duration%s} * 3 + 20))
+    hang_seconds=$((${bench_duration%s} * 4 + 20))
     ar_log "hang: $hang_rate alerts/s to an app whose receiver never answers, for $hang_seconds s"
     python3 scripts/pace.py --url "$alerts_url" --rate "$hang_rate" --seconds "$hang_seconds" \
         --body "$tmp/hang-body.json" --header "Authorization: Bearer $org_token" --connections 16 \

@@ -155,7 +155,7 @@ public struct Config: Sendable {
             throw ConfigError(variable: "ALERT_RELAY_INLINE_ASYNC_COMMIT", reason: "must be true or false, got '\(other)'")
         }
         dispatchPerApp = try int("ALERT_RELAY_DISPATCH_PER_APP", 16, 1...1024)
-        dispatchMaxInFlight = try int("ALERT_RELAY_DISPATCH_MAX_IN_FLIGHT", 256, 1...8192)
+        dispatchMaxInFlight = try int("ALERT_RELAY_DISPATCH_MAX_IN_FLIGHT", 1024, 1...8192)
         dispatchBatchSize = try int("ALERT_RELAY_DISPATCH_BATCH", 500, 1...10_000)
         deliveryLeaseSeconds = try int("ALERT_RELAY_DELIVERY_LEASE_SECONDS", 30, 2...3600)
         dispatchIdlePollMilliseconds = try int("ALERT_RELAY_DISPATCH_IDLE_POLL_MS", 1000, 10...60_000)

@@ -43,12 +43,13 @@ public final class Dispatcher: Sendable {
             self.drainAndExit = drainAndExit
         }
 
-        /// Deliveries of one app held at once (waiting in memory or in flight): at least a whole claim, so that one
-        /// busy app keeps its attempts in flight between claims. What a slow receiver's app holds beyond its cap
-        /// waits in memory under renewed leases (it would wait in the table otherwise).
-        var perAppHeld: Int { max(perAppInFlight * 4, batchSize) }
-        /// Deliveries held at once in all.
-        var maxHeld: Int { max(maxInFlight * 2, batchSize) }
+        /// Deliveries of one app held at once (waiting in memory or in flight): a few rounds of its in-flight cap,
+        /// so a fast receiver's attempts stay in flight between claims, while a slow receiver holds little beyond
+        /// its cap (what it holds waits under renewed leases; it would wait in the table otherwise).
+        var perAppHeld: Int { max(perAppInFlight * 8, 128) }
+        /// Deliveries held at once in all: the attempts in flight and a claim's worth waiting. Slow apps hold at
+        /// most `perAppHeld` each of it, so they leave room to claim for the others.
+        var maxHeld: Int { maxInFlight + batchSize }
     }
 
     /// What one dispatcher did.
@@ -233,8 +234,9 @@ public final class Dispatcher: Sendable {
                     try DeliveryStore.renewLeases(ids: Array(held.ids), leaseSeconds: options.leaseSeconds, db: db)
                     nextRenewal = MonotonicClock.nanoseconds() + renewalNanoseconds
                 }
+                // Claim once there is room for a good part of a batch (not for every single finished attempt).
                 let room = options.maxHeld - held.ids.count
-                if room >= min(options.batchSize, options.maxHeld / 2) {
+                if room >= min(options.batchSize / 4, 64) {
                     wanted = min(options.batchSize, room)
                     claimedCount = try claim(limit: wanted, cursor: &cursor, held: &held, db: db)
                 }

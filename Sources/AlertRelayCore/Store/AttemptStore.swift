@@ -83,10 +83,7 @@ public enum AttemptStore {
                 due_at = CASE WHEN i.retry_delay IS NULL THEN NULL ELSE now() + make_interval(secs => i.retry_delay) END,
                 date_updated = now()
             FROM input i
-            -- `d.id = ANY($1)`: the deliveries by primary key, whatever the planner guesses of the input's size (a
-            -- hash join would read every pending delivery).
-            WHERE d.id = ANY($1::bigint[]) AND d.id = i.delivery_id AND d.attempts = i.attempt - 1
-              AND d.status IN ('queued', 'sending', 'retrying')
+            WHERE d.id = i.delivery_id AND d.attempts = i.attempt - 1 AND d.status IN ('queued', 'sending', 'retrying')
             RETURNING d.id, d.organization_id, d.app_id, d.project_id, d.event_type, d.resource, d.request_id,
                       d.webhook_id, d.status, d.attempts, d.response_code, d.error_class,
                       rfc3339(d.due_at) AS due_at, rfc3339(d.date_created) AS date_created

@@ -241,17 +241,22 @@ public enum DeliveryStore {
         let heldApps = Array(held.keys)
         let heldCounts = heldApps.map { held[$0] ?? 0 }
         // The recursive part finds the next app with a due delivery with one descent of deliveries_due_idx each,
-        // so an app with a large backlog costs one step, not a read of its backlog. MATERIALIZED keeps the
-        // locking subquery a single scan (the UPDATE cannot re-run it and lock more rows).
+        // so an app with a large backlog costs one step, not a read of its backlog. `attempts >= 0` (always true)
+        // makes those steps plain index scans rather than index-only ones: an index-only scan never marks the
+        // entries of finished deliveries dead, so every claim would visit them all again until the next vacuum
+        // (each delivery leaves one behind when it stops being pending). MATERIALIZED keeps the locking subquery a
+        // single scan (the UPDATE cannot re-run it and lock more rows).
         let rows = try db.query(
             """
             WITH RECURSIVE due_apps(app_id) AS (
                 (SELECT d.app_id FROM deliveries d
                  WHERE d.status IN ('queued', 'retrying', 'sending') AND d.due_at <= now() AND d.app_id > $1
+                   AND d.attempts >= 0
                  ORDER BY d.app_id LIMIT 1)
                 UNION ALL
                 SELECT (SELECT d.app_id FROM deliveries d
                         WHERE d.status IN ('queued', 'retrying', 'sending') AND d.due_at <= now() AND d.app_id > p.app_id
+                          AND d.attempts >= 0
                         ORDER BY d.app_id LIMIT 1)
                 FROM due_apps p WHERE p.app_id IS NOT NULL
             ), room AS (
@@ -343,17 +348,19 @@ public enum DeliveryStore {
 
     /// Milliseconds until the next pending delivery falls due (0 when one is due now); nil when none is pending.
     public static func millisecondsUntilNextDue(db: PostgresConnection) throws -> Int64? {
-        // The earliest due_at of each app is its first entry in deliveries_due_idx: one descent per app.
+        // The earliest due_at of each app is its first entry in deliveries_due_idx: one descent per app (plain index
+        // scans, for the reason given in `claim`).
         try db.query(
             """
             WITH RECURSIVE pending(app_id, due_at) AS (
-                (SELECT app_id, due_at FROM deliveries WHERE status IN ('queued', 'retrying', 'sending')
+                (SELECT app_id, due_at FROM deliveries
+                 WHERE status IN ('queued', 'retrying', 'sending') AND attempts >= 0
                  ORDER BY app_id, due_at LIMIT 1)
                 UNION ALL
                 SELECT n.app_id, n.due_at FROM pending p
                 CROSS JOIN LATERAL (
                     SELECT d.app_id, d.due_at FROM deliveries d
-                    WHERE d.status IN ('queued', 'retrying', 'sending') AND d.app_id > p.app_id
+                    WHERE d.status IN ('queued', 'retrying', 'sending') AND d.app_id > p.app_id AND d.attempts >= 0
                     ORDER BY d.app_id, d.due_at LIMIT 1
                 ) n
             )
