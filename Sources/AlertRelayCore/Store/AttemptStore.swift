@@ -78,12 +78,19 @@ public enum AttemptStore {
                     SET success = h.success + excluded.success, error = h.error + excluded.error,
                         timeout = h.timeout + excluded.timeout, fatal = h.fatal + excluded.fatal
             )
+            -- Each delivery by primary key (`id = ANY`), its new values found by position in the bound arrays: no join
+            -- for the planner to get wrong (a hash join would read every pending delivery; a nested loop over the
+            -- batch, the batch once per row). "Pending" is written as NOT IN the final states so that the planner
+            -- cannot use deliveries_due_idx, whose predicate it would imply, to read every pending delivery instead.
             UPDATE deliveries d
-            SET status = i.status, attempts = i.attempt, response_code = i.response_code, error_class = i.error_class,
-                due_at = CASE WHEN i.retry_delay IS NULL THEN NULL ELSE now() + make_interval(secs => i.retry_delay) END,
+            SET status = ($17::text[])[array_position($1::bigint[], d.id)],
+                attempts = ($4::int[])[array_position($1::bigint[], d.id)],
+                response_code = ($8::int[])[array_position($1::bigint[], d.id)],
+                error_class = ($10::text[])[array_position($1::bigint[], d.id)],
+                due_at = now() + make_interval(secs => ($18::float8[])[array_position($1::bigint[], d.id)]),
                 date_updated = now()
-            FROM input i
-            WHERE d.id = i.delivery_id AND d.attempts = i.attempt - 1 AND d.status IN ('queued', 'sending', 'retrying')
+            WHERE d.id = ANY($1::bigint[]) AND d.status NOT IN ('delivered', 'failed')
+              AND d.attempts = ($4::int[])[array_position($1::bigint[], d.id)] - 1
             RETURNING d.id, d.organization_id, d.app_id, d.project_id, d.event_type, d.resource, d.request_id,
                       d.webhook_id, d.status, d.attempts, d.response_code, d.error_class,
                       rfc3339(d.due_at) AS due_at, rfc3339(d.date_created) AS date_created

@@ -299,6 +299,10 @@ public enum DeliveryStore {
         return claimed
     }
 
+    // The statements below find deliveries by id; their state conditions are written as NOT IN other states so
+    // that the planner cannot prefer reading all of deliveries_due_idx (whose predicate `status IN (queued,
+    // retrying, sending)` it would otherwise find implied) to looking the ids up in the primary key.
+
     /// Extends the lease of deliveries a dispatcher still holds (waiting in memory or in flight).
     @discardableResult
     public static func renewLeases(ids: [Int64], leaseSeconds: Int, db: PostgresConnection) throws -> Int {
@@ -306,7 +310,7 @@ public enum DeliveryStore {
         return try db.execute(
             """
             UPDATE deliveries SET due_at = now() + make_interval(secs => $2)
-            WHERE id = ANY($1::bigint[]) AND status = 'sending'
+            WHERE id = ANY($1::bigint[]) AND status NOT IN ('queued', 'retrying', 'delivered', 'failed')
             """, ids, leaseSeconds)
     }
 
@@ -318,7 +322,7 @@ public enum DeliveryStore {
             """
             UPDATE deliveries SET status = CASE WHEN attempts = 0 THEN 'queued' ELSE 'retrying' END, due_at = now(),
                                   date_updated = now()
-            WHERE id = ANY($1::bigint[]) AND status = 'sending'
+            WHERE id = ANY($1::bigint[]) AND status NOT IN ('queued', 'retrying', 'delivered', 'failed')
             """, ids)
     }
 
@@ -329,7 +333,7 @@ public enum DeliveryStore {
         return try db.execute(
             """
             UPDATE deliveries SET status = 'failed', error_class = $2, due_at = NULL, date_updated = now()
-            WHERE id = ANY($1::bigint[]) AND status IN ('queued', 'sending', 'retrying')
+            WHERE id = ANY($1::bigint[]) AND status NOT IN ('delivered', 'failed')
             """, ids, errorClass)
     }
 
