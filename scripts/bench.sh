@@ -235,6 +235,14 @@ wait_drained() {
     python3 -c "import sys, time; print(round(time.time() - float(sys.argv[1]), 2))" "$started"
 }
 delivered() { sql "SELECT count(*) FROM deliveries WHERE app_id = $1 AND status = 'delivered'"; }
+# stack_cpu — CPU ticks (1/100 s) used so far by this run's PostgreSQL (postmaster and backends) and worker.
+stack_cpu() {
+    local pm ticks_pg ticks_wk
+    pm=$(head -n 1 "$tmp/pg/pgdata/postmaster.pid")
+    ticks_pg=$(cat "/proc/$pm/stat" $(pgrep -P "$pm" | sed 's#.*#/proc/&/stat#') 2>/dev/null | awk '{ s += $14 + $15 } END { print s + 0 }')
+    ticks_wk=$(awk '{ print $14 + $15 }' "/proc/$worker_pid/stat")
+    echo "$ticks_pg $ticks_wk"
+}
 logged() { sql "SELECT count(*) FROM request_log WHERE app_id = $1"; }
 
 # end_to_end NAME DURATION — queued alerts to the healthy app for DURATION, then wait until all are delivered;
@@ -305,6 +313,21 @@ fi
 
 if wants e2e; then
     end_to_end end-to-end "$e2e_duration"
+    # The dispatcher alone: 30,000 deliveries queued in one statement (copies of one just delivered), drained.
+    drain_count=30000
+    read -r cpu_pg0 cpu_wk0 < <(stack_cpu)
+    sql "INSERT INTO deliveries (organization_id, app_id, project_id, event_type, resource, request_id, webhook_id,
+                                 payload, status, due_at)
+         SELECT organization_id, app_id, project_id, event_type, resource, md5(random()::text),
+                'msg_' || md5(random()::text), payload, 'queued', now()
+         FROM (SELECT * FROM deliveries WHERE app_id = $app_id AND status = 'delivered' LIMIT 1) d,
+              generate_series(1, $drain_count)" >/dev/null
+    drain_seconds=$(wait_drained "$app_id" 300)
+    read -r cpu_pg1 cpu_wk1 < <(stack_cpu)
+    rate=$(python3 -c "print(round($drain_count / max($drain_seconds, 0.01)))")
+    record dispatcher-drain "$rate" "$(printf '%12s delivered+logged/s   (%s queued at once, drained in %s s; CPU per delivery: PostgreSQL %s us, worker %s us)' \
+        "$rate" "$drain_count" "$drain_seconds" "$(((cpu_pg1 - cpu_pg0) * 10000 / drain_count))" \
+        "$(((cpu_wk1 - cpu_wk0) * 10000 / drain_count))")"
 fi
 
 if wants hang; then
@@ -353,6 +376,8 @@ printf '\nRatios\n'
         "$(ratio "${figure[alerts-async]}" "$pgbench_tps")" "${figure[alerts-async.p50]}" "${figure[alerts-async.p99]}"
 [[ -n ${figure[end-to-end]:-} ]] &&
     printf 'end-to-end        %s of pgbench INSERT (goal >= 25 %%)\n' "$(ratio "${figure[end-to-end]}" "$pgbench_tps")"
+[[ -n ${figure[dispatcher-drain]:-} ]] &&
+    printf 'dispatcher alone  %s of pgbench INSERT\n' "$(ratio "${figure[dispatcher-drain]}" "$pgbench_tps")"
 if [[ -n ${figure[healthy-e2e-with-hang]:-} ]]; then
     printf 'hang: healthy alerts p99 %s ms with the hanging app vs %s ms without (goal <= 1.5x: %s)\n' \
         "${figure[healthy-alerts-with-hang.p99]}" "${figure[healthy-alerts-alone.p99]}" \

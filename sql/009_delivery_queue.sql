@@ -21,7 +21,7 @@ CREATE INDEX deliveries_due_idx ON deliveries (app_id, due_at, id) WHERE status 
 
 -- Rows are updated twice in their first seconds (claimed, then recorded) and then rarely touched: vacuum the
 -- queue's dead versions early so the index above stays short.
-ALTER TABLE deliveries SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.05);
+ALTER TABLE deliveries SET (autovacuum_vacuum_scale_factor = 0.02);
 
 -- Webhook attempts no longer go through the job table: the deliveries they were for are due now (see above),
 -- and what is left of them is cancelled.
