@@ -148,7 +148,7 @@ public struct Config: Sendable {
         inlineMax = environment["ALERT_RELAY_INLINE_MAX"].flatMap { $0.isEmpty ? nil : $0 } == nil
             ? nil : try int("ALERT_RELAY_INLINE_MAX", 0, 0...512)
         inlinePerApp = try int("ALERT_RELAY_INLINE_PER_APP", 2, 0...512)
-        switch string("ALERT_RELAY_INLINE_ASYNC_COMMIT", "true") {
+        switch string("ALERT_RELAY_INLINE_ASYNC_COMMIT", "false") {
         case "true", "1": inlineAsyncCommit = true
         case "false", "0": inlineAsyncCommit = false
         case let other:
