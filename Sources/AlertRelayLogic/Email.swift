@@ -18,14 +18,15 @@ public enum DisableNoticeEmail {
     /// Subject `Action required: Fix your {Name} integration` with `{Name}` in Python `str.title()` casing;
     /// links to the settings page (`L?referrer=disabled-sentry-app`) and the request log
     /// (`L` + `dashboard/?referrer=disabled-sentry-app`), L = prefix + `/settings/{org}/developer-settings/{appSlug}/`.
-    public static func render(appName: String, orgSlug: String, appSlug: String, webhookURL: String, urlPrefix: String)
-        -> RenderedEmail
-    {
+    /// With `signInToken` (a ``SignInLink`` for the recipient) both links also carry `&token=…`, which signs them in.
+    public static func render(
+        appName: String, orgSlug: String, appSlug: String, webhookURL: String, urlPrefix: String,
+        signInToken: String? = nil
+    ) -> RenderedEmail {
         let title = TitleCase.python(appName)
-        let base = urlPrefix.hasSuffix("/") ? String(urlPrefix.dropLast()) : urlPrefix
-        let settings = "\(base)/settings/\(orgSlug)/developer-settings/\(appSlug)/"
-        let fixLink = settings + "?referrer=disabled-sentry-app"
-        let logLink = settings + "dashboard/?referrer=disabled-sentry-app"
+        let settings = OwnerLinks.settings(urlPrefix: urlPrefix, orgSlug: orgSlug, appSlug: appSlug)
+        let fixLink = OwnerLinks.link(settings, referrer: "disabled-sentry-app", token: signInToken)
+        let logLink = OwnerLinks.link(settings + "dashboard/", referrer: "disabled-sentry-app", token: signInToken)
         let subject = "Action required: Fix your \(title) integration"
 
         let text = """
