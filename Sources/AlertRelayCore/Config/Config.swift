@@ -8,6 +8,9 @@ public struct Config: Sendable {
 
     public var databaseURL: String
     public var adminToken: String?
+    /// The key that signs the sign-in links of owner e-mails (``SignInLink``); nil: e-mails carry plain links and
+    /// owners sign in with an API token on the page's form.
+    public var linkKey: String?
     public var urlPrefix: String
     public var targetPolicy: TargetPolicy
     public var brokenTimeoutThreshold: Int
@@ -82,6 +85,10 @@ public struct Config: Sendable {
         adminToken = environment["ALERT_RELAY_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         if let token = adminToken, token.utf8.count < 16 {
             throw ConfigError(variable: "ALERT_RELAY_ADMIN_TOKEN", reason: "must be at least 16 characters")
+        }
+        linkKey = environment["ALERT_RELAY_LINK_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        if let key = linkKey, key.utf8.count < 32 {
+            throw ConfigError(variable: "ALERT_RELAY_LINK_KEY", reason: "must be at least 32 characters")
         }
         var prefix = string("ALERT_RELAY_URL_PREFIX", "http://127.0.0.1:8080")
         while prefix.hasSuffix("/") { prefix.removeLast() }

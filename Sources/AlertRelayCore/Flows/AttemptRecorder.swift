@@ -56,20 +56,43 @@ public struct AttemptRecorder: Sendable {
         public var disabledApps: Set<Int64> = []
     }
 
-    /// Records `attempts` (one statement), then the broken rule and any disable. `shard` is the caller's
-    /// health-counter shard (see sql/002_apps.sql).
+    /// Records `attempts`, then the warning and broken rules and any disable. `shard` is the caller's health-counter
+    /// shard (see sql/002_apps.sql).
+    ///
+    /// A batch in which no app the rules may disable got an error, timeout or fatal (successes, 3xx, 429, published
+    /// apps) is the one recording statement, committed on its own. Otherwise that statement, the health windows it
+    /// touched and any warning e-mail (``HealthWarningFlow``) commit in one transaction, so the warning is written
+    /// with the counter update that crossed its line; the disable, if the broken rule holds, follows in its own
+    /// transaction (``DisableFlow``), as before.
     public func record(_ attempts: [SentAttempt], shard: Int, db: PostgresConnection) throws -> Result {
         var random = SystemRandomNumberGenerator()
         let classified = attempts.map { Self.record(for: $0, config: config, random: &random) }
+        let records = classified.map(\.record)
+        let checks = healthChecks(attempts, classified.map(\.outcome))
+        let today = UTCDay(unixSeconds: WallClock.unixSeconds())
+        let deliveries: [Delivery]
+        var windows: [AppOrganization: [HealthDay]] = [:]
+        if checks.pairs.isEmpty {
+            deliveries = try AttemptStore.record(records, shard: shard, db: db)
+        } else {
+            (deliveries, windows) = try db.transaction { db in
+                let deliveries = try AttemptStore.record(records, shard: shard, db: db)
+                let windows = try AttemptStore.healthWindows(
+                    checks.pairs.map { ($0.appID, $0.organizationID) }, today: today, db: db)
+                try HealthWarningFlow.warn(
+                    checks.pairs, apps: checks.apps, windows: windows, today: today, config: config, logger: logger, db: db)
+                return (deliveries, windows)
+            }
+        }
         var result = Result()
-        for delivery in try AttemptStore.record(classified.map(\.record), shard: shard, db: db) {
+        for delivery in deliveries {
             result.deliveries[delivery.id] = delivery
         }
         for (sent, (record, outcome)) in zip(attempts, classified) {
             metrics.recordAttempt(outcome: outcome.kind.rawValue, seconds: record.durationMilliseconds / 1000)
             log(sent, record, outcome)
         }
-        result.disabledApps = try applyBrokenRule(attempts, classified.map(\.outcome), db: db)
+        result.disabledApps = try disableBroken(checks, windows: windows, today: today, db: db)
         return result
     }
 
@@ -122,11 +145,9 @@ public struct AttemptRecorder: Sendable {
             ])
     }
 
-    /// Runs the broken rule once per (app, organization) whose counters this batch gave an error, timeout or fatal,
-    /// for apps the rule may disable; disables the broken ones. Returns the apps this call disabled.
-    private func applyBrokenRule(_ attempts: [SentAttempt], _ outcomes: [Outcome], db: PostgresConnection) throws
-        -> Set<Int64>
-    {
+    /// The (app, organization) pairs whose counters this batch gave an error, timeout or fatal, in order, for apps
+    /// the rules may disable (not disabled yet; internal ones unless `ALERT_RELAY_AUTO_DISABLE=all`), and those apps.
+    private func healthChecks(_ attempts: [SentAttempt], _ outcomes: [Outcome]) -> (pairs: [AppOrganization], apps: [Int64: App]) {
         var apps: [Int64: App] = [:]
         var pairs: [AppOrganization] = []
         for (sent, outcome) in zip(attempts, outcomes) where outcome.triggersBrokenCheck {
@@ -136,13 +157,18 @@ public struct AttemptRecorder: Sendable {
             if apps[app.id] == nil { apps[app.id] = app }
             if !pairs.contains(pair) { pairs.append(pair) }
         }
-        guard !pairs.isEmpty else { return [] }
-        let today = UTCDay(unixSeconds: WallClock.unixSeconds())
-        let windows = try AttemptStore.healthWindows(
-            pairs.map { ($0.appID, $0.organizationID) }, today: today, db: db)
+        return (pairs, apps)
+    }
+
+    /// Runs the broken rule once per checked (app, organization) on its window, and disables the broken apps.
+    /// Returns the apps this call disabled.
+    private func disableBroken(
+        _ checks: (pairs: [AppOrganization], apps: [Int64: App]), windows: [AppOrganization: [HealthDay]], today: UTCDay,
+        db: PostgresConnection
+    ) throws -> Set<Int64> {
         var disabled: Set<Int64> = []
-        for pair in pairs where !disabled.contains(pair.appID) {
-            guard let app = apps[pair.appID] else { continue }
+        for pair in checks.pairs where !disabled.contains(pair.appID) {
+            guard let app = checks.apps[pair.appID] else { continue }
             let verdict = BrokenRule.evaluate(
                 windows[pair] ?? [], today: today, timeoutThreshold: config.brokenTimeoutThreshold)
             guard verdict.isBroken else { continue }

@@ -27,8 +27,6 @@ public enum DisableFlow {
             let slug = try row.decode(1, as: String.self)
             let webhookURL = try row.decode(2, as: String.self)
             let organizationID = try row.decode(3, as: Int64.self)
-            let organizationSlug = try db.query("SELECT slug FROM organizations WHERE id = $1", organizationID)
-                .first?.decode(0, as: String.self) ?? ""
 
             try db.execute("DELETE FROM health_counters WHERE app_id = $1", app.id)
             try DeliveryStore.failWaiting(appID: app.id, errorClass: "app_disabled", db: db)
@@ -36,14 +34,10 @@ public enum DisableFlow {
                 organizationID: organizationID, event: auditEvent, data: .object(JSONObject([("name", .string(name))])),
                 actor: AuditStore.systemActor, db: db)
 
-            let owners = try OrganizationStore.ownerEmails(organizationID: organizationID, db: db)
-            let email = DisableNoticeEmail.render(
-                appName: name, orgSlug: organizationSlug, appSlug: slug, webhookURL: webhookURL,
-                urlPrefix: config.urlPrefix)
-            for owner in owners {
-                try JobStore.enqueueEmail(
-                    to: owner, from: config.mailFrom, email: email, maxAttempts: config.emailMaxAttempts, db: db)
-            }
+            try OwnerNotices.enqueue(
+                .disabled,
+                about: .init(appID: app.id, appName: name, appSlug: slug, webhookURL: webhookURL, organizationID: organizationID),
+                config: config, db: db)
             return true
         }
         if disabled {

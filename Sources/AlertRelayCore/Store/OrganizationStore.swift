@@ -131,11 +131,4 @@ public enum OrganizationStore {
     public static func deleteMember(organizationID: Int64, id: Int64, db: PostgresConnection) throws -> Bool {
         try db.execute("DELETE FROM members WHERE organization_id = $1 AND id = $2", organizationID, id) > 0
     }
-
-    /// The e-mail addresses of the organization's owners.
-    public static func ownerEmails(organizationID: Int64, db: PostgresConnection) throws -> [String] {
-        try db.query(
-            "SELECT email FROM members WHERE organization_id = $1 AND role = 'owner' ORDER BY id", organizationID
-        ).map { try $0.decode(0, as: String.self) }
-    }
 }
