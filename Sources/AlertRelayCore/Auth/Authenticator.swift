@@ -11,7 +11,13 @@ public enum Authenticator {
         guard let header = request.headers[.authorization] else { throw APIError.unauthorized }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw APIError.unauthorized }
-        let token = parts[1].trimmingWhitespace()
+        return try principal(forToken: parts[1].trimmingWhitespace(), config: config, cache: cache, db: db)
+    }
+
+    /// The caller behind a token's text (the admin token or an organization token); 401 when it is none.
+    public static func principal(
+        forToken token: String, config: Config, cache: TokenCache, db: PostgresConnection
+    ) throws -> Principal {
         guard !token.isEmpty, token.utf8.count <= 512 else { throw APIError.unauthorized }
         if let admin = config.adminToken, constantTimeEquals(token, admin) {
             return .admin

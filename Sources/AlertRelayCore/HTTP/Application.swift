@@ -16,10 +16,13 @@ public final class Application: Sendable {
     public let inlineLimiter: InlineLimiter
     public let dispatchWake = DispatchWake()
     let router: Router
+    /// HTML pages served beside the API (the owner pages), if this process serves them.
+    let pages: PageSite?
 
     /// `threads`: the responder's request threads; by default half of them may make inline attempts at once.
-    public init(config: Config, logger: Logger, metrics: Metrics = Metrics(), threads: Int = 8) {
+    public init(config: Config, logger: Logger, metrics: Metrics = Metrics(), threads: Int = 8, pages: PageSite? = nil) {
         self.config = config
+        self.pages = pages
         self.logger = logger
         self.metrics = metrics
         inlineLimiter = InlineLimiter(total: config.inlineMax ?? max(1, threads / 2), perApp: config.inlinePerApp)
@@ -34,6 +37,12 @@ public final class Application: Sendable {
         var logger = self.logger
         logger[metadataKey: "request-id"] = "\(requestID)"
         var response: Response
+        if let pages, pages.handles(request.path) {
+            let context = RequestContext(app: self, services: services, requestID: requestID, logger: logger, parameters: [:])
+            response = pages.respond(request, context)
+            response.headers[.init("X-Request-ID")!] = requestID
+            return response
+        }
         switch router.match(method: request.method, path: request.path) {
         case .notFound:
             response = .error(.notFound("No route matches \(request.path)."))
@@ -98,5 +107,22 @@ extension UInt8 {
     var isASCIIAlphanumeric: Bool {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
             || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
+    }
+}
+
+/// HTML pages the responder serves beside the JSON API: every request whose path starts with one of `pathPrefixes`
+/// goes to `respond`, which routes it, authenticates it its own way (a session cookie, not a bearer token) and answers
+/// every outcome, errors included, as a page. The JSON route table (`Routes.makeRouter()`) never sees these paths.
+public struct PageSite: Sendable {
+    public let pathPrefixes: [String]
+    public let respond: @Sendable (Request, RequestContext) -> Response
+
+    public init(pathPrefixes: [String], respond: @escaping @Sendable (Request, RequestContext) -> Response) {
+        self.pathPrefixes = pathPrefixes
+        self.respond = respond
+    }
+
+    func handles(_ path: String) -> Bool {
+        pathPrefixes.contains { path.hasPrefix($0) }
     }
 }

@@ -45,31 +45,13 @@ enum HealthRoutes {
 
     static func redeliver(_ request: Request, _ context: RequestContext) throws -> Response {
         let (app, _) = try AppRoutes.ownedApp(request, context, scope: .orgWrite)
-        let notFound = APIError.notFound("Request '\(context.parameter("id"))' does not exist in the log of app '\(app.slug)'.")
-        guard let logID = InputRules.id(context.parameter("id")),
-            let deliveryID = try RequestLogStore.deliveryID(logID: logID, appID: app.id, db: context.db)
-        else { throw notFound }
-        guard let deliveryID, let (original, payload) = try DeliveryStore.findWithPayload(id: deliveryID, db: context.db)
-        else {
-            throw APIError(.gone, code: "delivery_expired", "The delivery of this request is past its retention and cannot be redelivered.")
-        }
-        guard !app.isDisabled else {
-            throw APIError.conflict("App '\(app.slug)' is disabled; enable it before redelivering.", code: "app_disabled")
-        }
-        guard try AppStore.isInstalled(appID: app.id, organizationID: original.organizationID, db: context.db) else {
-            throw APIError.conflict("App '\(app.slug)' is no longer installed in that organization.", code: "not_installed")
-        }
+        let (original, payload) = try RedeliveryFlow.original(app: app, logID: context.parameter("id"), db: context.db)
         let permit = AlertRoutes.prefersAsync(request) ? nil : context.app.inlineLimiter.acquire(appID: app.id)
         defer { permit.map(context.app.inlineLimiter.release) }
-        // The same message again: same body and webhook-id, so receivers that already processed it can tell.
-        let delivery = try DeliveryStore.insert(
-            DeliveryStore.NewDelivery(
-                organizationID: original.organizationID, appID: app.id, projectID: original.projectID,
-                eventType: original.eventType, resource: original.resource, requestID: RandomToken.uuid4Hex(),
-                webhookID: original.webhookID, payload: payload, redeliveryOf: original.id),
-            start: AlertRoutes.start(inline: permit != nil, context), db: context.db)
+        let delivery = try RedeliveryFlow.record(
+            original, payload: payload, app: app, start: AlertRoutes.start(inline: permit != nil, context), db: context.db)
         guard let organization = try OrganizationStore.find(id: original.organizationID, context: context) else {
-            throw notFound
+            throw APIError.notFound("Request '\(context.parameter("id"))' does not exist in the log of app '\(app.slug)'.")
         }
         return try AlertRoutes.respond(
             delivery, payload: payload, app: app, inline: permit != nil, organization: organization, context)

@@ -9,9 +9,19 @@ public enum RequestLogStore {
         public var organizationID: Int64?
         public var statusRange: (low: Int, high: Int)?
         public var since: String?
+
+        public init() {}
     }
 
+    /// The JSON entries of `GET .../requests` (API.md), newest first, up to `page.limit + 1`.
     public static func list(appID: Int64, filter: Filter, page: Page, db: PostgresConnection) throws -> [(id: Int64, json: JSONValue)] {
+        try entries(appID: appID, filter: filter, limit: page.limit + 1, cursor: page.cursor, db: db).map { ($0.id, $0.json) }
+    }
+
+    /// The app's entries matching `filter`, newest first: at most `limit`, those with an id below `cursor` when given.
+    public static func entries(appID: Int64, filter: Filter, limit: Int, cursor: Int64?, db: PostgresConnection) throws
+        -> [RequestLogEntry]
+    {
         let rows = try db.query(
             """
             SELECT id, rfc3339(date), response_code, webhook_url, organization_id, event_type, duration_ms, error_class,
@@ -27,24 +37,28 @@ public enum RequestLogStore {
               AND ($8::bigint IS NULL OR id < $8)
             ORDER BY id DESC LIMIT $9
             """, appID, filter.eventType, filter.errorsOnly, filter.organizationID, filter.statusRange?.low,
-            filter.statusRange?.high, filter.since, page.cursor, page.limit + 1)
+            filter.statusRange?.high, filter.since, cursor, limit)
         return try rows.map { row in
-            let id = try row.decode(0, as: Int64.self)
-            var object = JSONObject([
-                ("id", .int64(id)), ("date", .string(try row.decode(1, as: String.self))),
-                ("response_code", .int(try row.decode(2, as: Int.self))), ("webhook_url", .string(try row.decode(3, as: String.self))),
-                ("organization_id", .int64(try row.decode(4, as: Int64.self))), ("event_type", .string(try row.decode(5, as: String.self))),
-                ("duration_ms", .float(try row.decode(6, as: Double.self))), ("error_class", .optionalString(try row.decode(7, as: String?.self))),
-            ])
-            if let errorID = try row.decode(8, as: String?.self) { object["error_id"] = .string(errorID) }
-            if let projectID = try row.decode(9, as: String?.self) { object["project_id"] = .string(projectID) }
-            object["request_headers"] = Self.headerObject(try row.decode(10, as: String.self))
-            object["request_body"] = .string(try row.decode(11, as: String.self))
-            object["response_body"] = .string(try row.decode(12, as: String.self))
-            object["response_headers"] = Self.headerObject(try row.decode(13, as: String.self))
-            object["delivery_id"] = try row.decode(14, as: Int64?.self).map(JSONValue.int64) ?? .null
-            object["attempt"] = .int(try row.decode(15, as: Int.self))
-            return (id, .object(object))
+            RequestLogEntry(
+                id: try row.decode(0, as: Int64.self), date: try row.decode(1, as: String.self),
+                responseCode: try row.decode(2, as: Int.self), webhookURL: try row.decode(3, as: String.self),
+                organizationID: try row.decode(4, as: Int64.self), eventType: try row.decode(5, as: String.self),
+                durationMilliseconds: try row.decode(6, as: Double.self), errorClass: try row.decode(7, as: String?.self),
+                errorID: try row.decode(8, as: String?.self), projectID: try row.decode(9, as: String?.self),
+                requestHeaders: try row.decode(10, as: String.self), requestBody: try row.decode(11, as: String.self),
+                responseBody: try row.decode(12, as: String.self), responseHeaders: try row.decode(13, as: String.self),
+                deliveryID: try row.decode(14, as: Int64?.self), attempt: try row.decode(15, as: Int.self))
+        }
+    }
+
+    /// Stored `[[name, value], ...]` as pairs, in order; empty when it cannot be read.
+    public static func headerPairs(_ stored: String) -> [(name: String, value: String)] {
+        guard case .array(let pairs)? = try? JSONValue.parse(Array(stored.utf8)) else { return [] }
+        return pairs.compactMap { pair in
+            guard case .array(let items) = pair, items.count == 2, case .string(let name) = items[0],
+                case .string(let value) = items[1]
+            else { return nil }
+            return (name, value)
         }
     }
 
@@ -80,5 +94,48 @@ public enum RequestLogStore {
                 error: try row.decode(2, as: Int.self), timeout: try row.decode(3, as: Int.self),
                 fatal: try row.decode(4, as: Int.self))
         }
+    }
+}
+
+/// One request-log row: one attempt, with what was sent and received (BEHAVIOUR A4, B7).
+public struct RequestLogEntry: Sendable, Equatable {
+    public var id: Int64
+    public var date: String
+    /// The HTTP status, 0 when there was none.
+    public var responseCode: Int
+    public var webhookURL: String
+    public var organizationID: Int64
+    public var eventType: String
+    public var durationMilliseconds: Double
+    public var errorClass: String?
+    public var errorID: String?
+    public var projectID: String?
+    /// Headers as stored: a JSON array of `[name, value]` pairs (``RequestLogStore/headerPairs(_:)`` reads them).
+    public var requestHeaders: String
+    public var requestBody: String
+    public var responseBody: String
+    public var responseHeaders: String
+    public var deliveryID: Int64?
+    public var attempt: Int
+
+    public var isError: Bool { responseCode == 0 || responseCode >= 400 }
+
+    /// The entry as `GET .../requests` answers it.
+    var json: JSONValue {
+        var object = JSONObject([
+            ("id", .int64(id)), ("date", .string(date)), ("response_code", .int(responseCode)),
+            ("webhook_url", .string(webhookURL)), ("organization_id", .int64(organizationID)),
+            ("event_type", .string(eventType)), ("duration_ms", .float(durationMilliseconds)),
+            ("error_class", .optionalString(errorClass)),
+        ])
+        if let errorID { object["error_id"] = .string(errorID) }
+        if let projectID { object["project_id"] = .string(projectID) }
+        object["request_headers"] = RequestLogStore.headerObject(requestHeaders)
+        object["request_body"] = .string(requestBody)
+        object["response_body"] = .string(responseBody)
+        object["response_headers"] = RequestLogStore.headerObject(responseHeaders)
+        object["delivery_id"] = deliveryID.map(JSONValue.int64) ?? .null
+        object["attempt"] = .int(attempt)
+        return .object(object)
     }
 }
