@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // C modules: a module map and a shim header each, nothing else.
@@ -40,12 +41,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The owner pages (issue 11): server-rendered HTML behind the e-mails' links, with its own routes and
+        // sessions; only the responder links it (its templates bring Foundation).
+        .target(
+            name: "OwnerPages",
+            dependencies: [
+                "AlertRelayCore", "AlertRelayLogic", "HTTPCore", "PostgresClient",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // Thin executables.
         .executableTarget(
             name: "AlertRelayFCGI",
             dependencies: [
-                "AlertRelayCore", "FastCGIServer", "HTTPCore", "PostgresClient",
+                "AlertRelayCore", "FastCGIServer", "HTTPCore", "OwnerPages", "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -66,6 +78,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
+        ),
+        .testTarget(
+            name: "OwnerPagesTests",
+            dependencies: ["OwnerPages", "AlertRelayLogic", "AlertRelayCore", "HTTPCore"]
         ),
         .testTarget(
             name: "IntegrationTests",

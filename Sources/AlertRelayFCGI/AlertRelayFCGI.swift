@@ -4,6 +4,7 @@ import FastCGIServer
 import FoundationEssentials
 import HTTPCore
 import Logging
+import OwnerPages
 import PostgresClient
 
 #if canImport(Glibc)
@@ -46,7 +47,7 @@ struct Serve: ParsableCommand {
         } else {
             listen = .unixSocket(path: socket ?? ".data/run/fcgi.sock", mode: 0o666)
         }
-        let app = Application(config: config, logger: logger, threads: threads)
+        let app = Application(config: config, logger: logger, threads: threads, pages: try OwnerPages.site(config: config))
         let server = FastCGIServer(
             configuration: FastCGIServerConfiguration(listen: listen, threads: threads, maxBodyBytes: config.maxBodyBytes),
             logger: logger)
