@@ -26,6 +26,7 @@
 #                                  instead of building (e.g. .build/release)
 #   DATABASE_URL                   use this database instead of the local cluster
 #   ALERT_RELAY_ADMIN_TOKEN        admin token (default: generated once, kept in .data/admin-token)
+#   ALERT_RELAY_LINK_KEY           key of the e-mails' sign-in links (default: generated once, kept in .data/link-key)
 set -euo pipefail
 umask 022
 
@@ -114,6 +115,19 @@ if [[ -z ${ALERT_RELAY_ADMIN_TOKEN:-} ]]; then
     ALERT_RELAY_ADMIN_TOKEN=$(<"$data/admin-token")
 fi
 export ALERT_RELAY_ADMIN_TOKEN
+# The key that signs the owner e-mails' sign-in links: generated once and kept like the admin token (a new key
+# invalidates every link sent before).
+if [[ -z ${ALERT_RELAY_LINK_KEY:-} ]]; then
+    if [[ ! -s $data/link-key ]]; then
+        (
+            umask 077
+            ar_random_token >"$data/link-key"
+        )
+    fi
+    chmod 600 "$data/link-key"
+    ALERT_RELAY_LINK_KEY=$(<"$data/link-key")
+fi
+export ALERT_RELAY_LINK_KEY
 export ALERT_RELAY_URL_PREFIX=${ALERT_RELAY_URL_PREFIX:-http://127.0.0.1:$ALERT_RELAY_PORT}
 export ALERT_RELAY_MAIL_TRANSPORT=${ALERT_RELAY_MAIL_TRANSPORT:-file}
 export ALERT_RELAY_MAIL_DIR=${ALERT_RELAY_MAIL_DIR:-$data/outbox}

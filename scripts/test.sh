@@ -178,6 +178,8 @@ base_url=http://127.0.0.1:$nginx_port
 
 ALERT_RELAY_ADMIN_TOKEN=$(ar_random_token)
 export ALERT_RELAY_ADMIN_TOKEN
+ALERT_RELAY_LINK_KEY=$(ar_random_token)
+export ALERT_RELAY_LINK_KEY
 export ALERT_RELAY_ALLOW_TARGETS=127.0.0.2/32
 # Webhooks reach the allowlist only: no global address, and no name is looked up (the API fuzzing
 # below creates apps with arbitrary webhook URLs).
