@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "AlertRelayLogic", "AlertRelayCore", "PostgresClient", "CurlClient", "HTTPCore", "FastCGIServer",
+                "AlertRelayLogic", "AlertRelayCore", "PostgresClient", "CurlClient", "HTTPCore", "FastCGIServer", "OwnerPages",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
