@@ -209,6 +209,9 @@ AR_APT_PACKAGES=(
     pkg-config wrk python3-venv curl
 )
 
+# What scripts/test.sh needs on top: headless Chromium and its WebDriver for scripts/browser_test.py.
+AR_TEST_APT_PACKAGES=(chromium chromium-driver)
+
 # What scripts/test-ops.sh needs on top: systemd-analyze and systemd-sysusers (systemd),
 # cgi-fcgi (libfcgi-bin), openssl (a throwaway certificate), git (to copy the checkout).
 AR_OPS_APT_PACKAGES=(systemd libfcgi-bin openssl git)
@@ -430,17 +433,21 @@ ar_pg_conninfo() {
 AR_SCHEMATHESIS_VERSION=4.32.5
 AR_OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
 
-# ar_venv DIR — create (or reuse) a venv with aiosmtpd, standardwebhooks, schemathesis and
-# openapi-spec-validator; sets AR_PYTHON.
+AR_SELENIUM_VERSION=4.51.0
+AR_AXE_SELENIUM_VERSION=2.1.6
+
+# ar_venv DIR — create (or reuse) a venv with aiosmtpd, standardwebhooks, schemathesis,
+# openapi-spec-validator, selenium and axe-selenium-python; sets AR_PYTHON.
 ar_venv() {
     local dir=$1
-    local check="import aiosmtpd, standardwebhooks, openapi_spec_validator, schemathesis, sys
-sys.exit(schemathesis.__version__ != '$AR_SCHEMATHESIS_VERSION')"
+    local check="import aiosmtpd, standardwebhooks, openapi_spec_validator, schemathesis, selenium, axe_selenium_python, sys
+sys.exit(schemathesis.__version__ != '$AR_SCHEMATHESIS_VERSION' or selenium.__version__ != '$AR_SELENIUM_VERSION')"
     if [[ ! -x $dir/bin/python3 ]] || ! "$dir/bin/python3" -c "$check" 2>/dev/null; then
         ar_log "preparing Python venv in $dir"
         python3 -m venv "$dir"
         "$dir/bin/python3" -m pip install --quiet --disable-pip-version-check aiosmtpd standardwebhooks \
-            "schemathesis==$AR_SCHEMATHESIS_VERSION" "openapi-spec-validator==$AR_OPENAPI_SPEC_VALIDATOR_VERSION"
+            "schemathesis==$AR_SCHEMATHESIS_VERSION" "openapi-spec-validator==$AR_OPENAPI_SPEC_VALIDATOR_VERSION" \
+            "selenium==$AR_SELENIUM_VERSION" "axe-selenium-python==$AR_AXE_SELENIUM_VERSION"
     fi
     AR_PYTHON=$(cd "$dir/bin" && pwd)/python3
 }

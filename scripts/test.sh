@@ -20,7 +20,7 @@ umask 022
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$AR_REPO"
 
-ar_install_packages
+ar_install_packages "${AR_TEST_APT_PACKAGES[@]}"
 
 ar_log "building (swift build --build-tests)"
 swift build --build-tests
@@ -253,6 +253,24 @@ status=0
 if [[ ${ALERT_RELAY_TEST_SWIFT:-1} != 0 ]]; then
     ar_spawn_group swift test --skip-build "$@"
     wait "$AR_LAST_PID" || status=$?
+fi
+
+# --- the owner pages in a real browser (scripts/browser_test.py) ---------------------------
+# Headless Chromium through selenium against this stack: a disable e-mail's link from the SMTP sink,
+# the pages' content, Re-enable, screenshots at 360 and 1440 px in .data/screenshots/ and axe (no
+# serious or critical violation). Runs when no arguments are given (like schemathesis below), or with
+# ALERT_RELAY_TEST_BROWSER=1; ALERT_RELAY_TEST_BROWSER=0 skips it.
+if [[ -z ${ALERT_RELAY_TEST_BROWSER:-} ]]; then
+    ALERT_RELAY_TEST_BROWSER=1
+    (($# == 0)) || ALERT_RELAY_TEST_BROWSER=0
+fi
+if [[ $ALERT_RELAY_TEST_BROWSER != 0 ]]; then
+    ar_log "browser checks (scripts/browser_test.py; screenshots in .data/screenshots)"
+    browser_status=0
+    "$python" scripts/browser_test.py --base-url "$base_url" --receiver-url "$ALERT_RELAY_TEST_RECEIVER_URL" \
+        --mailbox "$tmp/mailbox" --psql "$pg_bin/psql" --database "$DATABASE_URL" \
+        --screenshots "$AR_REPO/.data/screenshots" || browser_status=$?
+    ((browser_status == 0)) || ((status != 0)) || status=$browser_status
 fi
 
 # --- API conformance: schemathesis against openapi.yaml -----------------------------------

@@ -57,7 +57,7 @@ enum Stylesheet {
         color:var(--ink);max-width:100%}
         label{font-weight:600;font-size:.875rem}
         .row{display:flex;flex-wrap:wrap;gap:.75rem 1rem;align-items:flex-end;margin:.5rem 0}
-        .row>div{display:flex;flex-direction:column;gap:.2rem}
+        .row>div{display:flex;flex-direction:column;gap:.2rem;max-width:100%;min-width:0}
         .check{flex-direction:row!important;align-items:center;gap:.4rem!important;padding-bottom:.4rem}
         .hint{color:var(--muted);font-size:.875rem;margin:.25rem 0 .75rem}
         .chart{display:block;width:100%;height:auto;max-width:56rem}
@@ -81,8 +81,8 @@ enum Stylesheet {
         .c2{background:var(--good-bg);color:var(--good-ink)}.c3{background:#eef1f4;color:#3d444d}
         .c4,.c5{background:var(--warn-bg);color:var(--warn-ink)}.c0{background:#f7e9f1;color:#7a2456}
         tr.open>td{background:#f6f8fa}
-        .io{display:grid;grid-template-columns:1fr 1fr;gap:1rem}
-        .io-meta,.io dl{display:grid;grid-template-columns:max-content 1fr;gap:0 .75rem;margin:0 0 .5rem;font-size:.8125rem}
+        .io{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1rem}
+        .io-meta,.io dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:0 .75rem;margin:0 0 .5rem;font-size:.8125rem}
         .io-meta dt,.io dt{color:var(--muted)}.io-meta dd,.io dd{margin:0;overflow-wrap:anywhere;font-family:ui-monospace,Menlo,Consolas,monospace}
         pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#fff;border:1px solid var(--line);border-radius:6px;\
         padding:.5rem;margin:0;max-height:20rem;overflow:auto}
@@ -92,7 +92,10 @@ enum Stylesheet {
         .card{padding:.75rem}
         .facts{grid-template-columns:1fr;gap:.1rem}
         .facts dd{margin-bottom:.5rem}
-        .io{grid-template-columns:1fr}
+        .io{grid-template-columns:minmax(0,1fr)}
+        th,td{padding:.4rem .3rem}
+        .log td:first-child{white-space:normal;min-width:6.5rem}
+        .chart text{font-size:20px}
         .opt,.log tr>:nth-child(3),.log tr>:nth-child(4){display:none}
         }
 

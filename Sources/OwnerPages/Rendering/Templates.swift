@@ -109,10 +109,10 @@ enum Templates {
         {{> chart}}
         <ul class="legend" aria-hidden="true"><li><span class="sw s"></span>Success</li><li><span class="sw e"></span>\
         Error</li><li><span class="sw t"></span>Timeout</li><li><span class="sw f"></span>Fatal (410)</li></ul>
-        <table class="sr-only"><caption>Deliveries per UTC day, last 30 days</caption><thead><tr><th scope="col">Day\
+        <div class="sr-only"><table><caption>Deliveries per UTC day, last 30 days</caption><thead><tr><th scope="col">Day\
         </th><th scope="col">Success</th><th scope="col">Error</th><th scope="col">Timeout</th><th scope="col">Fatal\
         </th></tr></thead><tbody>{{#chart.bars}}<tr><th scope="row">{{date}}</th><td>{{success}}</td><td>{{error}}\
-        </td><td>{{timeout}}</td><td>{{fatal}}</td></tr>{{/chart.bars}}</tbody></table>
+        </td><td>{{timeout}}</td><td>{{fatal}}</td></tr>{{/chart.bars}}</tbody></table></div>
         </section>
         <section class="card" aria-labelledby="log-h">
         <h2 id="log-h">Request log</h2>
