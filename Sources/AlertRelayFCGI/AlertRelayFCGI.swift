@@ -50,6 +50,8 @@ struct Serve: ParsableCommand {
         let server = FastCGIServer(
             configuration: FastCGIServerConfiguration(listen: listen, threads: threads, maxBodyBytes: config.maxBodyBytes),
             logger: logger)
+        let listener = CacheListener(application: app, databaseURL: config.databaseURL, logger: logger)
+        guard listener.start() else { throw ExitCode(1) }
         logger.info("responder starting", metadata: ["threads": "\(threads)", "listen": "\(listen)"])
         try server.run { _ in ResponderHandler(app: app, services: ThreadServices(databaseURL: config.databaseURL)) }
         logger.info("responder stopped")

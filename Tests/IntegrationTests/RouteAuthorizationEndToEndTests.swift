@@ -19,6 +19,7 @@ struct RouteAuthorizationEndToEndTests {
         var organization: String
         var app: String
         var installation: String
+        var project: String
         /// `{id}` by the literal segment before it.
         var ids: [String: Int64]
     }
@@ -45,10 +46,11 @@ struct RouteAuthorizationEndToEndTests {
         let existing = Resources(
             organization: orgB.slug, app: appB.slug,
             installation: try Fixtures.installationUUID(appID: appB.id, organizationID: orgB.id, db: db),
+            project: projectB.slug,
             ids: ["members": memberID, "api-tokens": tokenID, "alerts": deliveryID, "requests": logID])
         let missing = Resources(
             organization: "no-such-org-" + Fixtures.random(8), app: "no-such-app-" + Fixtures.random(8),
-            installation: UUID().uuidString.lowercased(),
+            installation: UUID().uuidString.lowercased(), project: "no-such-project-" + Fixtures.random(8),
             ids: ["members": 987_654_321_987, "api-tokens": 987_654_321_987, "alerts": 987_654_321_987,
                   "requests": 987_654_321_987])
         let newSlug = "never-" + Fixtures.random(10)
@@ -116,6 +118,8 @@ struct RouteAuthorizationEndToEndTests {
         // Nothing was created, changed or deleted by the refused requests.
         #expect(try db.query("SELECT 1 FROM organizations WHERE slug = $1", newSlug).isEmpty)
         #expect(try db.query("SELECT 1 FROM projects WHERE slug = $1", newSlug).isEmpty)
+        #expect(try !db.query("SELECT 1 FROM projects WHERE id = $1", projectB.id).isEmpty)
+        #expect(try db.query("SELECT disabled_at IS NULL FROM apps WHERE id = $1", appB.id)[0].decode(0, as: Bool.self))
         #expect(try db.query("SELECT 1 FROM apps WHERE slug = $1 OR name = $1", newSlug).isEmpty)
         #expect(try db.query("SELECT name FROM apps WHERE id = $1", appB.id)[0].decode(0, as: String.self) == appB.name)
         #expect(try db.query("SELECT count(*)::int FROM installations WHERE app_id = $1", appB.id)[0].decode(0, as: Int.self) == 1)
@@ -142,6 +146,7 @@ struct RouteAuthorizationEndToEndTests {
             case "org": out.append(source.organization)
             case "app": out.append(source.app)
             case "uuid": out.append(source.installation)
+            case "project": out.append(source.project)
             case "id":
                 let collection = index > 0 ? segments[index - 1] : ""
                 let id = try #require(

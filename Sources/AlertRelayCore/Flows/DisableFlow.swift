@@ -9,11 +9,13 @@ public enum DisableFlow {
     public static let auditEvent = "internal-integration.disable"
     public static let enableAuditEvent = "internal-integration.enable"
 
-    /// Returns true when this call disabled the app, false when it already was disabled.
+    /// Returns true when this call disabled the app, false when it already was disabled. `by`: who disabled it by
+    /// hand (the audit entry's actor; no e-mail to the owners); nil for the broken rule (actor "Sentry", an e-mail
+    /// to each owner).
     @discardableResult
-    public static func disable(app: App, reason: String, config: Config, logger: Logger, db: PostgresConnection) throws
-        -> Bool
-    {
+    public static func disable(
+        app: App, reason: String, config: Config, logger: Logger, db: PostgresConnection, by actor: String? = nil
+    ) throws -> Bool {
         let disabled = try db.transaction { db -> Bool in
             // The conditional UPDATE takes the row lock; concurrent callers wait, re-check and find it disabled.
             let rows = try db.query(
@@ -34,7 +36,8 @@ public enum DisableFlow {
             try DeliveryStore.failWaiting(appID: app.id, errorClass: "app_disabled", db: db)
             try AuditStore.write(
                 organizationID: organizationID, event: auditEvent, data: .object(JSONObject([("name", .string(name))])),
-                actor: AuditStore.systemActor, db: db)
+                actor: actor ?? AuditStore.systemActor, db: db)
+            guard actor == nil else { return true }
 
             let owners = try OrganizationStore.ownerEmails(organizationID: organizationID, db: db)
             let email = DisableNoticeEmail.render(
@@ -48,7 +51,8 @@ public enum DisableFlow {
         }
         if disabled {
             logger.warning(
-                "app disabled by the broken rule", metadata: ["app": "\(app.slug)", "reason": "\(reason)"])
+                actor == nil ? "app disabled by the broken rule" : "app disabled by hand",
+                metadata: ["app": "\(app.slug)", "reason": "\(reason)"])
         }
         return disabled
     }
