@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Crypto
 
 /// The reference signature header `Sentry-Hook-Signature` (BEHAVIOUR A2).
@@ -71,13 +68,10 @@ public enum RandomToken {
         return b
     }
 
+    /// `count` bytes from swift-crypto's generator (BoringSSL's `RAND_bytes`: seeded from the kernel, then no
+    /// system call per draw, unlike `SystemRandomNumberGenerator`'s one per 8 bytes).
     static func randomBytes(_ count: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        // One call for the whole buffer (glibc's arc4random_buf draws on getrandom(2));
-        // SystemRandomNumberGenerator makes one system call per 8 bytes.
-        out.withUnsafeMutableBytes { buffer in
-            if let base = buffer.baseAddress { arc4random_buf(base, buffer.count) }
-        }
-        return out
+        guard count > 0 else { return [] }
+        return SymmetricKey(size: SymmetricKeySize(bitCount: count * 8)).withUnsafeBytes { Array($0) }
     }
 }
