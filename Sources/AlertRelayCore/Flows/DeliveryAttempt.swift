@@ -47,7 +47,7 @@ public enum DeliveryAttempt {
     /// The answer to an attempt the address policy refuses before anything is sent: with global targets off, a host
     /// name is not even looked up (the lookup is traffic to the resolver); nil when the URL may be tried.
     static func refusedBeforeSending(url: String, policy: TargetPolicy) -> OutboundResponse? {
-        guard !policy.permitsHost(ofURL: url) else { return nil }
+        if policy.allowsGlobal || WebhookTarget.host(of: url).map(policy.permitsHost) == true { return nil }
         // 0.0.0.0:0 stands for "not resolved".
         return ConnectAddress(family: .ipv4, bytes: [0, 0, 0, 0], port: 0).map { OutboundResponse(failure: .blocked($0)) }
     }

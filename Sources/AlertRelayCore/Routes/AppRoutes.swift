@@ -167,7 +167,7 @@ enum AppRoutes {
     // MARK: Validation
 
     static func validWebhookURL(_ url: String) throws(APIError) -> String {
-        if let problem = WebhookURLValidator.validate(url) {
+        if let problem = WebhookTarget.problem(with: url) {
             throw APIError.unprocessable("Field 'webhook_url' is invalid: \(problem)")
         }
         return url
