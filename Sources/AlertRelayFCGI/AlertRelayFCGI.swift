@@ -5,10 +5,7 @@ import FoundationEssentials
 import HTTPCore
 import Logging
 import PostgresClient
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemSupport
 
 @main
 struct AlertRelayFCGI: ParsableCommand {
@@ -38,6 +35,8 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        // Before any thread exists (the cache listener is one): see StopSignals.
+        StopSignals.block()
         let logger = Bootstrap.logging(label: "alert-relay-fcgi", environment: ProcessInfo.processInfo.environment)
         let config = try Bootstrap.config(environment: ProcessInfo.processInfo.environment, logger: logger)
         let listen: ListenAddress

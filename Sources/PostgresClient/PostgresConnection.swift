@@ -1,4 +1,6 @@
 import CLibPQ
+import SystemSupport
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -149,7 +151,7 @@ public final class PostgresConnection {
         // bad before we send, so a server restart need not cost a failed statement. Inside a
         // transaction this is skipped: there, a lost connection must surface as an error.
         guard transactionDepth == 0, PQtransactionStatus(conn) == PQTRANS_IDLE else { return true }
-        let now = monotonicNanoseconds()
+        let now = MonotonicClock.nanoseconds()
         defer { lastUsedNanoseconds = now }
         guard now - lastUsedNanoseconds >= Self.idleCheckAfterNanoseconds else { return true }
         for _ in 0..<3 {
@@ -394,11 +396,4 @@ func withCStringArray<R>(_ texts: [String?], _ body: (UnsafePointer<UnsafePointe
     }
     (pointers + texts.count).initialize(to: nil)
     return body(UnsafePointer(pointers))
-}
-
-/// CLOCK_MONOTONIC in nanoseconds (a vDSO call, no system call).
-private func monotonicNanoseconds() -> Int64 {
-    var spec = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &spec)
-    return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
 }

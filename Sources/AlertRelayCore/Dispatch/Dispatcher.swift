@@ -3,6 +3,7 @@ import CurlClient
 import Logging
 import PostgresClient
 import Synchronization
+import SystemSupport
 
 /// Delivers what is due in the deliveries queue: queued first attempts, retries, and attempts whose sender died.
 ///
@@ -120,11 +121,11 @@ public final class Dispatcher: Sendable {
         // libcurl's global init is not thread-safe: run it before the sender thread exists.
         CurlRuntime.initialize()
         shared.withLock { $0.started = true }
-        guard spawnDetachedThread({ self.runSender() }) else {
+        guard Threads.startDetached({ self.runSender() }) else {
             shared.withLock { $0.senderExited = true; $0.databaseExited = true }
             throw StartError(description: "could not create the dispatcher's sender thread")
         }
-        guard spawnDetachedThread({ self.runDatabase() }) else {
+        guard Threads.startDetached({ self.runDatabase() }) else {
             requestStop()
             shared.withLock { $0.databaseExited = true }
             throw StartError(description: "could not create the dispatcher's database thread")

@@ -1,6 +1,7 @@
 import Logging
 import PostgresClient
 import Synchronization
+import SystemSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -27,7 +28,7 @@ public final class CacheListener: Sendable {
 
     /// Starts the listening thread; false when it could not be created.
     public func start() -> Bool {
-        spawnDetachedThread { self.run() }
+        Threads.startDetached { self.run() }
     }
 
     /// Ends the thread within a second.
