@@ -67,7 +67,8 @@ let package = Package(
         .testTarget(
             name: "AlertRelayCoreTests",
             dependencies: [
-                "AlertRelayLogic", "AlertRelayCore", "HTTPCore", "FastCGIServer",
+                "AlertRelayLogic", "AlertRelayCore", "HTTPCore", "FastCGIServer", "CurlClient",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]

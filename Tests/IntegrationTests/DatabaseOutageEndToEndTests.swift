@@ -11,8 +11,8 @@ import Testing
 struct DatabaseOutageEndToEndTests {
     @Test func outageIs503AndServiceRecovers() throws {
         try Fixtures.requireServices()
-        let stop = try #require(TestEnvironment.requireVariable("ALERT_RELAY_TEST_PG_STOP"))
-        let start = try #require(TestEnvironment.requireVariable("ALERT_RELAY_TEST_PG_START"))
+        let stop = try TestEnvironment.requireVariable("ALERT_RELAY_TEST_PG_STOP")
+        let start = try TestEnvironment.requireVariable("ALERT_RELAY_TEST_PG_START")
         let org = try Fixtures.makeOrganization()
         let project = try Fixtures.makeProject(org: org)
         let app = try Fixtures.makeApp(org: org)
@@ -60,7 +60,7 @@ struct DatabaseRestartUnderLoadEndToEndTests {
 
     @Test func alertsAcknowledgedDuringARestartAreAllRecorded() throws {
         try Fixtures.requireServices()
-        let restart = try #require(TestEnvironment.requireVariable("ALERT_RELAY_TEST_PG_RESTART"))
+        let restart = try TestEnvironment.requireVariable("ALERT_RELAY_TEST_PG_RESTART")
         let org = try Fixtures.makeOrganization()
         let project = try Fixtures.makeProject(org: org)
         let app = try Fixtures.makeApp(org: org)

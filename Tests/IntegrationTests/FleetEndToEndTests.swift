@@ -185,7 +185,7 @@ struct FleetEndToEndTests {
 struct FleetRestartEndToEndTests {
     @Test func bothRespondersRecoverFromARestartAndInvalidationResumes() throws {
         try Fixtures.requireServices()
-        let restart = try #require(TestEnvironment.requireVariable("ALERT_RELAY_TEST_PG_RESTART"))
+        let restart = try TestEnvironment.requireVariable("ALERT_RELAY_TEST_PG_RESTART")
         let org = try Fixtures.makeOrganization()
         let (token, id) = try FleetEndToEndTests.token(org: org, scopes: ["org:read"])
         let bases = [Fixtures.baseURL, FleetEndToEndTests.baseB]

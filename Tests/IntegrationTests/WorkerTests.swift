@@ -17,12 +17,16 @@ import Glibc
 /// restart freely. Exactly-once is checked without test-only behaviour in the product: every job must end `done`
 /// with `attempts = 1`, and the workers' own per-job log lines (`job done job=ID`, at debug level for `noop`) must
 /// name each job exactly once.
-@Suite(.serialized, .usesDatabase)
+@Suite(
+    .serialized, .usesDatabase,
+    .enabled(
+        if: TestEnvironment.isCI || WorkerTestEnvironment.requiredVariables.allSatisfy { TestEnvironment.variable($0) != nil },
+        "needs DATABASE_URL, ALERT_RELAY_TEST_BIN_DIR and ALERT_RELAY_TEST_PYTHON (scripts/test.sh)"))
 struct WorkerTests {
     // MARK: - E-mail
 
     @Test func disableEmailArrivesWithSubjectLinksAndWebhookURL() async throws {
-        guard let env = try WorkerTestEnvironment.make() else { return }
+        let env = try WorkerTestEnvironment.make()
         let database = try env.createDatabase()
         defer { database.drop() }
         let sink = try env.startSink()
@@ -67,7 +71,7 @@ struct WorkerTests {
     }
 
     @Test func smtpServerDownRetriesThenDeliversWhenBack() async throws {
-        guard let env = try WorkerTestEnvironment.make() else { return }
+        let env = try WorkerTestEnvironment.make()
         let database = try env.createDatabase()
         defer { database.drop() }
         // The sink's port is reserved, but nothing listens on it yet: the server is "down".
@@ -97,7 +101,7 @@ struct WorkerTests {
     }
 
     @Test func permanentRejectionMakesTheJobDeadWithItsError() async throws {
-        guard let env = try WorkerTestEnvironment.make() else { return }
+        let env = try WorkerTestEnvironment.make()
         let database = try env.createDatabase()
         defer { database.drop() }
         let sink = try env.startSink(rejecting: ["rejected@example.com"])
@@ -125,7 +129,7 @@ struct WorkerTests {
     // MARK: - Crash safety and shutdown
 
     @Test func killedMidDrainLosesNothingAndResendsKeepTheirMessageID() async throws {
-        guard let env = try WorkerTestEnvironment.make() else { return }
+        let env = try WorkerTestEnvironment.make()
         let database = try env.createDatabase()
         defer { database.drop() }
         let sink = try env.startSink()
@@ -177,7 +181,7 @@ struct WorkerTests {
     }
 
     @Test func sigtermDuringDrainFinishesRunningJobsAndExitsZero() async throws {
-        guard let env = try WorkerTestEnvironment.make() else { return }
+        let env = try WorkerTestEnvironment.make()
         let database = try env.createDatabase()
         defer { database.drop() }
         let sink = try env.startSink()
@@ -212,7 +216,7 @@ struct WorkerTests {
     // MARK: - Exactly once
 
     @Test func twoWorkersRunEachJobExactlyOnce() async throws {
-        guard let env = try WorkerTestEnvironment.make() else { return }
+        let env = try WorkerTestEnvironment.make()
         let database = try env.createDatabase()
         defer { database.drop() }
         let sink = try env.prepareSink()
@@ -258,7 +262,7 @@ struct WorkerTests {
     }
 
     @Test func idleWorkerIsWokenByNotifyWithoutWaitingForThePoll() async throws {
-        guard let env = try WorkerTestEnvironment.make() else { return }
+        let env = try WorkerTestEnvironment.make()
         let database = try env.createDatabase()
         defer { database.drop() }
         let sink = try env.prepareSink()
@@ -282,7 +286,7 @@ struct WorkerTests {
     // MARK: - Queue semantics (in process)
 
     @Test func failedAttemptsBackOffThenDieWithTheirLastError() throws {
-        guard let env = try WorkerTestEnvironment.make() else { return }
+        let env = try WorkerTestEnvironment.make()
         let database = try env.createDatabase()
         defer { database.drop() }
         let db = database.db
@@ -316,7 +320,7 @@ struct WorkerTests {
     }
 
     @Test func expiredLeasesAreTakenOverAndReleasedJobsAreNotCounted() async throws {
-        guard let env = try WorkerTestEnvironment.make() else { return }
+        let env = try WorkerTestEnvironment.make()
         let database = try env.createDatabase()
         defer { database.drop() }
         let db = database.db
@@ -354,7 +358,7 @@ struct WorkerTests {
     }
 
     @Test func retentionSweepDeletesOldFinishedJobsInBatchesUnderOneLock() throws {
-        guard let env = try WorkerTestEnvironment.make() else { return }
+        let env = try WorkerTestEnvironment.make()
         let database = try env.createDatabase()
         defer { database.drop() }
         let db = database.db
@@ -380,7 +384,7 @@ struct WorkerTests {
     }
 
     @Test func retentionKeepsTheNewestHundredLogEntriesOfEachAppAndEventType() throws {
-        guard let env = try WorkerTestEnvironment.make() else { return }
+        let env = try WorkerTestEnvironment.make()
         let database = try env.createDatabase()
         defer { database.drop() }
         let db = database.db
@@ -458,18 +462,13 @@ private struct WorkerTestEnvironment {
     let scratch: URL
 
     /// nil (the test returns) when the environment is missing outside CI; a failure under `CI=true`.
-    static func make() throws -> WorkerTestEnvironment? {
-        let env = ProcessInfo.processInfo.environment
-        func value(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
-        guard let url = value("DATABASE_URL"), let bin = value("ALERT_RELAY_TEST_BIN_DIR"),
-            let python = value("ALERT_RELAY_TEST_PYTHON")
-        else {
-            if value("CI") == "true" {
-                throw WorkerTestError(
-                    description: "DATABASE_URL, ALERT_RELAY_TEST_BIN_DIR and ALERT_RELAY_TEST_PYTHON are required in CI")
-            }
-            return nil
-        }
+    /// The suite is enabled only when these are set (or under CI, where their absence fails here).
+    static let requiredVariables = ["DATABASE_URL", "ALERT_RELAY_TEST_BIN_DIR", "ALERT_RELAY_TEST_PYTHON"]
+
+    static func make() throws -> WorkerTestEnvironment {
+        let url = try TestEnvironment.requireDatabase()
+        let bin = try TestEnvironment.requireVariable("ALERT_RELAY_TEST_BIN_DIR")
+        let python = try TestEnvironment.requireVariable("ALERT_RELAY_TEST_PYTHON")
         let repository = repositoryRoot
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
             "alert-relay-worker-tests-\(getpid())-\(RandomToken.uuid4Hex().prefix(8))")
