@@ -121,7 +121,7 @@ public final class FastCGIServer: Sendable {
             logger.error(
                 "shutdown grace period expired with requests still running",
                 metadata: [
-                    "fcgi.busyThreads": "\(stillBusy)", "fcgi.graceSeconds": "\(configuration.shutdownGraceSeconds)",
+                    "fcgi.busy_threads": "\(stillBusy)", "fcgi.grace_s": "\(configuration.shutdownGraceSeconds)",
                 ]
             )
             threads.forEach { $0.detach() }

@@ -159,7 +159,7 @@ final class FastCGIWorker: Sendable {
             // No path in the metadata: paths can carry secrets; the request id is enough to correlate.
             var metadata: Logger.Metadata = [:]
             if let name = HTTPField.Name("X-Request-Id"), let requestID = incoming.headers[name] {
-                metadata["request.id"] = "\(requestID)"
+                metadata["request_id"] = "\(requestID)"
             }
             logger.debug("client went away before the response was written", metadata: metadata)
         }

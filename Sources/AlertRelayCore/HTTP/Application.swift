@@ -32,7 +32,7 @@ public final class Application: Sendable {
     public func respond(to request: Request, services: ThreadServices) -> Response {
         let requestID = Self.requestID(from: request)
         var logger = self.logger
-        logger[metadataKey: "request-id"] = "\(requestID)"
+        logger[metadataKey: "request_id"] = "\(requestID)"
         var response: Response
         switch router.match(method: request.method, path: request.path) {
         case .notFound:

@@ -408,8 +408,8 @@ public final class WorkerRuntime: Sendable {
             }
         }
         logger.error(
-            "cannot \(what); the job runs again when its lease expires",
-            metadata: ["error": "\(lastError.map { "\($0)" } ?? "unknown")"])
+            "cannot persist a job's state; the job runs again when its lease expires",
+            metadata: ["action": "\(what)", "error": "\(lastError.map { "\($0)" } ?? "unknown")"])
         return nil
     }
 
