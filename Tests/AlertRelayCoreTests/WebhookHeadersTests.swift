@@ -10,7 +10,7 @@ import Testing
 @Suite struct WebhookHeadersTests {
     static func app(previousSecret: String? = nil) -> App {
         App(
-            id: 1, uuid: "u", organizationID: 2, slug: "s", name: "n", status: "internal", webhookURL: "http://127.0.0.1/",
+            id: 1, uuid: "u", organizationID: 2, slug: "s", name: "n", status: .internal, webhookURL: "http://127.0.0.1/",
             events: ["event_alert"], timeoutMilliseconds: 1000, clientSecret: "current-secret",
             previousSecret: previousSecret, disabledAt: nil, disabledReason: nil, dateCreated: "2026-12-05T00:00:00Z")
     }

@@ -124,7 +124,7 @@ enum AlertRoutes {
 
         guard let (app, installationUUID) = try AppStore.findForAlert(
             slug: input.appSlug, organizationID: organization.id, db: context.db),
-            installationUUID != nil || app.organizationID == organization.id || app.status == "published"
+            installationUUID != nil || app.organizationID == organization.id || app.status == .published
         else {
             throw APIError.notFound("App '\(input.appSlug)' does not exist.", code: "unknown_app")
         }

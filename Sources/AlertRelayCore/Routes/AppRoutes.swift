@@ -5,7 +5,6 @@ import PostgresClient
 
 /// Apps (integrations) and installations (API.md).
 enum AppRoutes {
-    static let statuses = ["internal", "unpublished", "published"]
     static let maxTimeoutMilliseconds = 30_000
 
     static func register(_ router: inout Router) {
@@ -35,9 +34,9 @@ enum AppRoutes {
         let body = try JSONBody.parse(request)
         let name = try Validation.name(body.string("name"))
         let webhookURL = try validWebhookURL(body.string("webhook_url"))
-        let status = try body.optionalString("status") ?? "internal"
-        guard statuses.contains(status) else {
-            throw APIError.unprocessable("Field 'status' must be one of internal, unpublished, published.")
+        guard let status = AppStatus(rawValue: try body.optionalString("status") ?? AppStatus.internal.rawValue) else {
+            throw APIError.unprocessable(
+                "Field 'status' must be one of \(AppStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
         let events = try body.optionalStringArray("events") ?? ["event_alert"]
         let timeout = try validTimeout(body.optionalInt("timeout_ms") ?? 1000)
@@ -127,7 +126,7 @@ enum AppRoutes {
         let body = try JSONBody.parse(request)
         let target = try Authenticator.authorize(request, context, organization: body.string("organization"), scope: .orgWrite)
         guard Slug.isValid(slug), let app = try AppStore.find(slug: slug, db: context.db),
-            app.status == "published" || app.organizationID == target.id
+            app.status == .published || app.organizationID == target.id
         else {
             throw APIError.notFound("App '\(slug)' does not exist.")
         }

@@ -1,6 +1,12 @@
 import AlertRelayLogic
 import PostgresClient
 
+/// Who may install an app (`apps.status`): `internal` apps only in their own organization (where they are
+/// installed at creation), `unpublished` ones too, `published` ones in any organization.
+public enum AppStatus: String, Sendable, CaseIterable {
+    case `internal`, unpublished, published
+}
+
 /// An integration: where its webhooks go and how they are signed.
 public struct App: Sendable, Equatable {
     public var id: Int64
@@ -8,7 +14,7 @@ public struct App: Sendable, Equatable {
     public var organizationID: Int64
     public var slug: String
     public var name: String
-    public var status: String
+    public var status: AppStatus
     public var webhookURL: String
     public var events: [String]
     public var timeoutMilliseconds: Int
@@ -20,13 +26,13 @@ public struct App: Sendable, Equatable {
     public var dateCreated: String
 
     public var isDisabled: Bool { disabledAt != nil }
-    public var isInternal: Bool { status == "internal" }
+    public var isInternal: Bool { status == .internal }
 
     /// The app as its owners see it; the secret only when `includeSecret`.
     func json(organizationSlug: String, includeSecret: Bool = false) -> JSONValue {
         var object = JSONObject([
             ("id", .int64(id)), ("uuid", .string(uuid)), ("slug", .string(slug)), ("name", .string(name)),
-            ("status", .string(status)), ("organization", .string(organizationSlug)), ("webhook_url", .string(webhookURL)),
+            ("status", .string(status.rawValue)), ("organization", .string(organizationSlug)), ("webhook_url", .string(webhookURL)),
             ("events", .array(events.map(JSONValue.string))), ("timeout_ms", .int(timeoutMilliseconds)),
             ("is_disabled", .bool(isDisabled)), ("disabled_at", .optionalString(disabledAt)),
             ("disabled_reason", .optionalString(disabledReason)), ("date_created", .string(dateCreated)),
@@ -43,7 +49,7 @@ public enum AppStore {
         App(
             id: try row.decode("id", as: Int64.self), uuid: try row.decode("uuid", as: String.self),
             organizationID: try row.decode("organization_id", as: Int64.self), slug: try row.decode("slug", as: String.self),
-            name: try row.decode("name", as: String.self), status: try row.decode("status", as: String.self),
+            name: try row.decode("name", as: String.self), status: try AppStatus.decode(row, "status"),
             webhookURL: try row.decode("webhook_url", as: String.self), events: try row.decode("events", as: [String].self),
             timeoutMilliseconds: try row.decode("timeout_ms", as: Int.self),
             clientSecret: try row.decode("client_secret", as: String.self),
@@ -96,7 +102,7 @@ public enum AppStore {
         public var organizationID: Int64
         public var slug: String
         public var name: String
-        public var status: String
+        public var status: AppStatus
         public var webhookURL: String
         public var events: [String]
         public var timeoutMilliseconds: Int
@@ -110,10 +116,10 @@ public enum AppStore {
             INSERT INTO apps (uuid, organization_id, slug, name, status, webhook_url, events, timeout_ms, client_secret)
             VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9)
             RETURNING id
-            """, RandomToken.uuid4(), new.organizationID, new.slug, new.name, new.status, new.webhookURL, new.events,
+            """, RandomToken.uuid4(), new.organizationID, new.slug, new.name, new.status.rawValue, new.webhookURL, new.events,
             new.timeoutMilliseconds, RandomToken.make(prefix: "", bytes: 32))
         let id = try rows[0].decode(0, as: Int64.self)
-        if new.status == "internal" {
+        if new.status == .internal {
             try db.execute(
                 "INSERT INTO installations (uuid, app_id, organization_id) VALUES ($1::uuid, $2, $3)",
                 RandomToken.uuid4(), id, new.organizationID)
@@ -190,5 +196,16 @@ public enum AppStore {
         try !db.query(
             "SELECT 1 FROM installations WHERE app_id = $1 AND organization_id = $2", appID, organizationID
         ).isEmpty
+    }
+}
+
+extension AppStatus {
+    /// The status in column `column`; a value the enum does not know is a decoding error, never a silent default.
+    static func decode(_ row: PostgresRow, _ column: String) throws -> AppStatus {
+        let text = try row.decode(column, as: String.self)
+        guard let status = AppStatus(rawValue: text) else {
+            throw PostgresError(kind: .decoding, message: "unknown app status '\(text)'")
+        }
+        return status
     }
 }
