@@ -86,6 +86,13 @@ public final class PostgresConnection {
         try runPrepared(sql, binds, file: file, line: line).affectedRows
     }
 
+    /// Runs a statement assembled from literals (``SQL``) with `$1…` binds (prepared once per connection).
+    public func query(
+        composed sql: SQL, binds: [any PostgresBindable], file: String = #fileID, line: Int = #line
+    ) throws(PostgresError) -> PostgresResult {
+        try runPrepared(.composed(sql), binds, file: file, line: line)
+    }
+
     /// Runs SQL text through the simple-query protocol, without binds; it may hold several statements.
     /// Meant for migrations only: never build `unsafeSQL` from untrusted input.
     public func execute(unsafeSQL: String, file: String = #fileID, line: Int = #line) throws(PostgresError) {
@@ -235,6 +242,32 @@ public final class PostgresConnection {
     private func runPrepared(
         _ sql: StaticString, _ binds: [any PostgresBindable], file: String, line: Int
     ) throws(PostgresError) -> PostgresResult {
+        try runPrepared(.literal(sql), binds, file: file, line: line)
+    }
+
+    /// A statement's text: a literal, or text composed from literals.
+    private enum StatementText {
+        case literal(StaticString)
+        case composed(SQL)
+
+        var description: String {
+            switch self {
+            case .literal(let sql): sql.description
+            case .composed(let sql): sql.text
+            }
+        }
+
+        var key: StatementKey {
+            switch self {
+            case .literal(let sql): StatementKey(sql)
+            case .composed(let sql): .text(sql.text)
+            }
+        }
+    }
+
+    private func runPrepared(
+        _ sql: StatementText, _ binds: [any PostgresBindable], file: String, line: Int
+    ) throws(PostgresError) -> PostgresResult {
         var texts: [String?] = []
         texts.reserveCapacity(binds.count)
         for (offset, bind) in binds.enumerated() {
@@ -249,7 +282,7 @@ public final class PostgresConnection {
             texts.append(text)
         }
         let conn = try ensureConnected(file: file, line: line)
-        let key = StatementKey(sql)
+        let key = sql.key
         let statement = try prepare(sql, key: key, on: conn, file: file, line: line)
         guard statement.parameterCount == texts.count else {
             throw PostgresError(
@@ -273,7 +306,7 @@ public final class PostgresConnection {
     }
 
     private func prepare(
-        _ sql: StaticString, key: StatementKey, on conn: OpaquePointer, file: String, line: Int
+        _ sql: StatementText, key: StatementKey, on conn: OpaquePointer, file: String, line: Int
     ) throws(PostgresError) -> PreparedStatement {
         if let statement = statements[key] { return statement }
         let text = sql.description
