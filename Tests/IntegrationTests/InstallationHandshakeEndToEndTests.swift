@@ -298,18 +298,23 @@ struct InstallationHandshakeEndToEndTests {
         _ = try Fixtures.exchange(app: app, installation: installed.uuid, code: installed.code)
     }
 
-    /// Internal apps are installed in their own organization at once and, as in Sentry, get no installation webhook.
-    @Test func internalAppsGetNoInstallationWebhook() throws {
+    /// Internal apps are installed in their own organization at once (also with `verify_install`, which governs
+    /// installations made later) and, as in Sentry, get no installation webhook for it.
+    @Test func internalAppsAreInstalledAtOnceWithoutAWebhook() throws {
         try Fixtures.requireServices()
-        let app = try Fixtures.makeApp(org: try Fixtures.makeOrganization())
+        let org = try Fixtures.makeOrganization()
+        let project = try Fixtures.makeProject(org: org)
+        let app = try Fixtures.makeApp(org: org, verifyInstall: true)
         let db = try Fixtures.database()
+        #expect(try db.query(
+            "SELECT status FROM installations WHERE app_id = $1 AND organization_id = $2", app.id, org.id
+        ).first?.decode(0, as: String.self) == "installed")
+        let (_, alert) = try AlertDeliveryEndToEndTests.delivery(try Fixtures.sendAlert(app: app, project: project))
+        #expect(alert["status"] as? String == "delivered")
         Thread.sleep(forTimeInterval: 1)
-        #expect(try db.query("SELECT count(*)::int FROM deliveries WHERE app_id = $1", app.id)[0].decode(0, as: Int.self) == 0)
-        #expect(try Receiver.requests(path: app.path).isEmpty)
-        let created = try TestHTTP.api(
-            "POST", "/api/0/organizations/\(app.organization.slug)/sentry-apps", token: Fixtures.admin,
-            json: #"{"name":"internal verify \#(Fixtures.random(6))","verify_install":true}"#)
-        try Fixtures.expectError(created, 422, code: "invalid_value")
+        let kinds = try db.query("SELECT event_type FROM deliveries WHERE app_id = $1", app.id).map { try $0.decode(0, as: String.self) }
+        #expect(kinds == ["event_alert.triggered"])
+        #expect(try Receiver.requests(path: app.path).map { $0.header("Sentry-Hook-Resource") } == ["event_alert"])
     }
 
     /// An app without a webhook URL: created without one (`webhook_url: null`), installed with the code in the

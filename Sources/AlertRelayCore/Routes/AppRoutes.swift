@@ -40,11 +40,9 @@ enum AppRoutes {
         guard statuses.contains(status) else {
             throw APIError.unprocessable("Field 'status' must be one of internal, unpublished, published.")
         }
+        // Applies to installations made with POST .../installations; an internal app's own installation, made here,
+        // is installed at once (as Sentry's internal integrations are).
         let verifyInstall = try body.optionalBool("verify_install") ?? false
-        // As in Sentry: an internal app is installed in its own organization at once, with nothing to verify.
-        if verifyInstall && status == "internal" {
-            throw APIError.unprocessable("Field 'verify_install' cannot be true for an internal app (installed at once).")
-        }
         let events = try body.optionalStringArray("events") ?? ["event_alert"]
         let timeout = try validTimeout(body.optionalInt("timeout_ms") ?? 1000)
         let givenSlug = try body.optionalString("slug").map(OrganizationRoutes.validSlug)
@@ -92,9 +90,6 @@ enum AppRoutes {
                 "Field '\(field)' cannot be updated; updatable: \(updatable.joined(separator: ", ")).", code: "unknown_field")
         }
         let verifyInstall = try body.optionalBool("verify_install")
-        if verifyInstall == true && app.isInternal {
-            throw APIError.unprocessable("Field 'verify_install' cannot be true for an internal app (installed at once).")
-        }
         try AppStore.update(
             id: app.id, name: name, webhookURL: webhookURL, events: events, timeoutMilliseconds: timeout,
             verifyInstall: verifyInstall, db: context.db)
