@@ -216,6 +216,20 @@ struct InstallationHandshakeEndToEndTests {
         }
         #expect(deliveredDeletion, "installation.deleted recorded as delivered")
         try Fixtures.expectError(try Fixtures.sendAlert(app: app, project: project), 409, code: "not_installed")
+        // Its owners may redeliver installation.deleted (the same message), not an alert to the uninstalled organization.
+        func logID(_ eventType: String) throws -> Int64 {
+            try db.query(
+                "SELECT max(id) FROM request_log WHERE app_id = $1 AND event_type = $2", app.id, eventType
+            )[0].decode(0, as: Int64.self)
+        }
+        let redelivered = try TestHTTP.api(
+            "POST", "/api/0/sentry-apps/\(app.slug)/requests/\(try logID("installation.deleted"))/redeliver", token: Fixtures.admin)
+        try Fixtures.expect(redelivered, 201, "redeliver installation.deleted")
+        let resent = try Self.installationWebhooks(path: app.path, count: 4)
+        #expect(resent.last?.body == deleted.body && resent.last?.header("webhook-id") == deleted.header("webhook-id"))
+        let alertAgain = try TestHTTP.api(
+            "POST", "/api/0/sentry-apps/\(app.slug)/requests/\(try logID("event_alert.triggered"))/redeliver", token: Fixtures.admin)
+        try Fixtures.expectError(alertAgain, 409, code: "not_installed")
     }
 
     // MARK: Codes and tokens
