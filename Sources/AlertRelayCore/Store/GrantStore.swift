@@ -9,15 +9,13 @@ public enum GrantStore {
     /// How long an installation token is valid (Sentry's `TOKEN_LIFE_IN_HOURS`: eight hours).
     public static let tokenLifetimeSeconds = 8 * 3600
 
-    /// Gives the installation a new grant code and returns it (the only time it is known in clear).
+    /// Gives a new installation its grant code and returns it (the only time it is known in clear).
     public static func createGrant(installationID: Int64, db: PostgresConnection) throws -> String {
         let code = RandomToken.hex(bytes: 16)
         try db.execute(
             """
             INSERT INTO installation_grants (installation_id, code_hash, expires_at)
             VALUES ($1, $2, now() + make_interval(secs => $3))
-            ON CONFLICT (installation_id) DO UPDATE
-                SET code_hash = excluded.code_hash, expires_at = excluded.expires_at, date_created = now()
             """, installationID, TokenHash.sha256Hex(code), codeLifetimeSeconds)
         return code
     }
