@@ -49,6 +49,11 @@ public enum RandomToken {
         prefix + Base64.encodeURLSafe(randomBytes(max(bytes, 0)))
     }
 
+    /// `bytes` random bytes as lowercase hex (Sentry's grant codes, tokens and client ids look like this).
+    public static func hex(bytes: Int) -> String {
+        Hex.encode(randomBytes(max(bytes, 0)))
+    }
+
     /// A random (version 4) UUID as 32 lowercase hex digits, no dashes (the `Request-ID` header).
     public static func uuid4Hex() -> String {
         Hex.encode(uuid4Bytes())

@@ -12,7 +12,8 @@ import Testing
         App(
             id: 1, uuid: "u", organizationID: 2, slug: "s", name: "n", status: .internal, webhookURL: "http://127.0.0.1/",
             events: ["event_alert"], timeoutMilliseconds: 1000, clientSecret: "current-secret",
-            previousSecret: previousSecret, disabledAt: nil, disabledReason: nil, dateCreated: "2026-12-05T00:00:00Z")
+            previousSecret: previousSecret, disabledAt: nil, disabledReason: nil, dateCreated: "2026-12-05T00:00:00Z",
+            clientID: "c", verifyInstall: false)
     }
 
     static func hmac(_ message: [UInt8], _ secret: String) -> [UInt8] {

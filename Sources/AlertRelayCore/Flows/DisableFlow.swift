@@ -27,7 +27,7 @@ public enum DisableFlow {
             guard let row = rows.first else { return false }
             let name = try row.decode(0, as: String.self)
             let slug = try row.decode(1, as: String.self)
-            let webhookURL = try row.decode(2, as: String.self)
+            let webhookURL = try row.decode(2, as: String?.self) ?? "(none)"
             let organizationID = try row.decode(3, as: Int64.self)
             let organizationSlug = try db.query("SELECT slug FROM organizations WHERE id = $1", organizationID)
                 .first?.decode(0, as: String.self) ?? ""

@@ -57,7 +57,13 @@ enum HealthRoutes {
         guard !app.isDisabled else {
             throw APIError.conflict("App '\(app.slug)' is disabled; enable it before redelivering.", code: "app_disabled")
         }
-        guard try AppStore.isInstalled(appID: app.id, organizationID: original.organizationID, db: context.db) else {
+        guard app.webhookURL != nil else {
+            throw APIError.conflict("App '\(app.slug)' has no webhook URL to send to.", code: "no_webhook_url")
+        }
+        // installation.deleted is about an installation that is gone by definition.
+        let stillInstalled = try original.eventType == InstallationFlow.deletedEventType
+            || AppStore.isInstalled(appID: app.id, organizationID: original.organizationID, db: context.db)
+        guard stillInstalled else {
             throw APIError.conflict("App '\(app.slug)' is no longer installed in that organization.", code: "not_installed")
         }
         let permit = AlertRoutes.prefersAsync(request) ? nil : context.app.inlineLimiter.acquire(appID: app.id)

@@ -281,8 +281,10 @@ public enum DeliveryStore {
             FROM claimed WHERE d.id = claimed.id
             RETURNING d.id, d.organization_id, d.app_id, d.event_type, d.resource, d.request_id, d.webhook_id, d.payload,
                       d.attempts,
-                      EXISTS (SELECT 1 FROM installations i
-                              WHERE i.app_id = d.app_id AND i.organization_id = d.organization_id) AS installed
+                      -- installation.deleted is sent after its installation is gone.
+                      d.event_type = 'installation.deleted'
+                          OR EXISTS (SELECT 1 FROM installations i
+                                     WHERE i.app_id = d.app_id AND i.organization_id = d.organization_id) AS installed
             """, afterAppID, heldApps, heldCounts, perAppLimit, limit, leaseSeconds)
         var claimed: [Claimed] = []
         claimed.reserveCapacity(rows.count)
