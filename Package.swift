@@ -21,12 +21,17 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
+        // Threads, the monotonic clock, wake-ups and stop signals: the process plumbing every layer shares.
+        .target(name: "SystemSupport"),
         // Wrappers that know nothing about alerts; each is the only importer of its C module.
         .target(name: "HTTPCore", dependencies: [.product(name: "HTTPTypes", package: "swift-http-types")]),
-        .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
+        .target(name: "PostgresClient", dependencies: ["CLibPQ", "SystemSupport"]),
         .target(
             name: "FastCGIServer",
-            dependencies: ["CFastCGI", "HTTPCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "CFastCGI", "HTTPCore", "SystemSupport", .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(name: "CurlClient", dependencies: ["CCurl"]),
 
@@ -36,7 +41,7 @@ let package = Package(
         .target(
             name: "AlertRelayCore",
             dependencies: [
-                "AlertRelayLogic", "HTTPCore", "PostgresClient", "CurlClient",
+                "AlertRelayLogic", "HTTPCore", "PostgresClient", "CurlClient", "SystemSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -57,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "AlertRelayFCGI",
             dependencies: [
-                "AlertRelayCore", "FastCGIServer", "HTTPCore", "OwnerPages", "PostgresClient",
+                "AlertRelayCore", "FastCGIServer", "HTTPCore", "OwnerPages", "PostgresClient", "SystemSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -65,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "AlertRelayWorker",
             dependencies: [
-                "AlertRelayCore", "PostgresClient",
+                "AlertRelayCore", "PostgresClient", "SystemSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -74,7 +79,8 @@ let package = Package(
         .testTarget(
             name: "AlertRelayCoreTests",
             dependencies: [
-                "AlertRelayLogic", "AlertRelayCore", "HTTPCore", "FastCGIServer",
+                "AlertRelayLogic", "AlertRelayCore", "HTTPCore", "FastCGIServer", "CurlClient",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]

@@ -22,6 +22,11 @@
 #                   inline alerts (wrk -c16), /healthz (wrk -c4) and the healthy app's end-to-end rate are measured
 #                   one after the other, and the same three without the hanging app
 #   pgbench-insert  PostgreSQL's own single-row INSERT rate at wrk's concurrency: the ceiling for durable writes
+#   soak            (only when asked for: BENCH_ONLY=soak) BENCH_SOAK_SECONDS (600) of mixed load at wrk -c4: inline and
+#                   queued alerts to the healthy app, queued alerts to an app whose receiver answers 500 (retries,
+#                   error counters), organization reads and /healthz, with 10 alerts/s to the hanging app; the
+#                   responder's and the worker's RSS sampled every 10 s; growth from the end of the first minute
+#                   to the end (goal: under 10 %)
 #
 # Environment:
 #   BENCH_DURATION (10s), BENCH_CONNECTIONS (32), BENCH_THREADS (2)  wrk settings
@@ -184,6 +189,9 @@ org_token=$(api POST /api/0/organizations/bench/api-tokens \
 api POST /api/0/organizations/bench/projects '{"slug":"web","name":"Web"}' >/dev/null
 app_id=$(api POST /api/0/organizations/bench/sentry-apps \
     "{\"name\":\"Bench Hook\",\"slug\":\"bench-hook\",\"webhook_url\":\"$BENCH_RECEIVER_URL/_bench_hook\",\"timeout_ms\":1000}" |
+    json_field id)
+fail_id=$(api POST /api/0/organizations/bench/sentry-apps \
+    "{\"name\":\"Bench Fail\",\"slug\":\"bench-fail\",\"webhook_url\":\"$BENCH_RECEIVER_URL/_bench_500\",\"timeout_ms\":1000}" |
     json_field id)
 hang_id=$(api POST /api/0/organizations/bench/sentry-apps \
     "{\"name\":\"Bench Hang\",\"slug\":\"bench-hang\",\"webhook_url\":\"$blackhole_url\",\"timeout_ms\":10000}" |
@@ -352,6 +360,58 @@ if wants hang; then
     hang_in_flight=$(sql "SELECT count(*) FROM deliveries WHERE app_id = $hang_id AND status = 'sending'")
     record hang-stream 0 "$(printf 'statuses %s; %s of its deliveries being attempted at the end, %s pending' \
         "$hang_status" "$hang_in_flight" "$(pending "$hang_id")")"
+fi
+
+if wants soak; then
+    soak_seconds=${BENCH_SOAK_SECONDS:-600}
+    # One request per call, in turn: inline alert, queued alert, queued alert to the failing app, organization read,
+    # /healthz.
+    {
+        printf "local alert = '%s'\n" "$(alert_body bench-hook)"
+        printf "local failing = '%s'\n" "$(alert_body bench-fail)"
+        cat <<'LUA'
+local n = 0
+request = function()
+    n = n + 1
+    local kind = n % 5
+    local headers = { ["Content-Type"] = "application/json" }
+    for name, value in pairs(wrk.headers) do headers[name] = value end
+    if kind == 0 then return wrk.format("POST", "/api/0/organizations/bench/alerts", headers, alert) end
+    if kind == 1 then headers["Prefer"] = "respond-async"; return wrk.format("POST", "/api/0/organizations/bench/alerts", headers, alert) end
+    if kind == 2 then headers["Prefer"] = "respond-async"; return wrk.format("POST", "/api/0/organizations/bench/alerts", headers, failing) end
+    if kind == 3 then return wrk.format("GET", "/api/0/organizations/bench", wrk.headers) end
+    return wrk.format("GET", "/healthz", wrk.headers)
+end
+LUA
+    } >"$tmp/mixed.lua"
+    ar_log "soak: $soak_seconds s of mixed load; RSS sampled every 10 s"
+    python3 scripts/pace.py --url "$alerts_url" --rate 10 --seconds "$soak_seconds" --body "$tmp/hang-body.json" \
+        --header "Authorization: Bearer $org_token" --connections 4 >"$tmp/soak-pace.out" 2>>"$log/pace.log" &
+    soak_pace=$!
+    wrk -t1 -c4 -d"${soak_seconds}s" --latency -s "$tmp/mixed.lua" -H "Authorization: Bearer $org_token" "$base_url" \
+        >"$tmp/soak-wrk.out" &
+    soak_wrk=$!
+    : >"$tmp/soak-rss.tsv"
+    for ((second = 0; second <= soak_seconds; second += 10)); do
+        printf '%s\t%s\t%s\n' "$second" "$(awk '/^VmRSS:/ { print $2 }' "/proc/$responder_pid/status")" \
+            "$(awk '/^VmRSS:/ { print $2 }' "/proc/$worker_pid/status")" >>"$tmp/soak-rss.tsv"
+        ((second < soak_seconds)) && sleep 10
+    done
+    wait "$soak_wrk" || true
+    wait "$soak_pace" || true
+    cp "$tmp/soak-rss.tsv" "$AR_REPO/.data/soak-rss.tsv"
+    soak_summary=$(python3 - "$tmp/soak-rss.tsv" <<'PY'
+import sys
+rows = [tuple(map(int, line.split())) for line in open(sys.argv[1]) if line.strip()]
+base = next(r for r in rows if r[0] >= 60)
+last = rows[-1]
+def growth(i): return 100.0 * (last[i] - base[i]) / base[i]
+print("responder %.1f -> %.1f MiB (%+.1f %%), max %.1f; worker %.1f -> %.1f MiB (%+.1f %%), max %.1f" % (
+    base[1] / 1024, last[1] / 1024, growth(1), max(r[1] for r in rows) / 1024,
+    base[2] / 1024, last[2] / 1024, growth(2), max(r[2] for r in rows) / 1024))
+PY
+)
+    record soak 0 "$(awk '/Requests\/sec:/ { r = $2 } /requests in/ { n = $1 } /Non-2xx/ { bad = $NF } END { printf "%s requests (%s not 2xx), %s req/s; ", n, (bad == "" ? 0 : bad), r }' "$tmp/soak-wrk.out")RSS from 60 s to $soak_seconds s: $soak_summary (samples in .data/soak-rss.tsv)"
 fi
 
 # PostgreSQL's own single-row INSERT rate at the same concurrency: the ceiling for durable writes.

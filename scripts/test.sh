@@ -201,6 +201,10 @@ ar_wait_until "responder socket" 30 "$responder_pid" test -S "$socket"
 ALERT_RELAY_WORKER_METRICS_FILE=$tmp/worker-metrics.prom \
     ar_spawn worker "$log/worker.log" "$bin_dir/alert-relay-worker" --concurrency 4
 worker_pid=$AR_LAST_PID
+# A second worker (dispatcher and job drain) on the same database: the fleet's shape, two of each process.
+ALERT_RELAY_WORKER_METRICS_FILE=$tmp/worker-2-metrics.prom \
+    ar_spawn worker-2 "$log/worker-2.log" "$bin_dir/alert-relay-worker" --concurrency 4
+worker_2_pid=$AR_LAST_PID
 
 ar_nginx_render nginx/alert-relay.conf.template "$tmp/nginx/nginx.conf" \
     PREFIX="$tmp/nginx" PORT="$nginx_port" SOCKET="$socket" \
@@ -243,6 +247,7 @@ export ALERT_RELAY_TEST_SMTP_STOP=$tmp/bin/smtp-stop
 export ALERT_RELAY_TEST_PYTHON=$python
 export ALERT_RELAY_TEST_BIN_DIR=$bin_dir
 export ALERT_RELAY_TEST_WORKER_METRICS=$tmp/worker-metrics.prom
+export ALERT_RELAY_TEST_WORKER_2_METRICS=$tmp/worker-2-metrics.prom
 
 ar_log "services ready (nginx $base_url, receiver $ALERT_RELAY_TEST_RECEIVER_URL, PostgreSQL port $AR_PG_PORT); running swift test"
 # In its own process group, waited for in the background: a SIGTERM/SIGINT to this script
@@ -291,7 +296,7 @@ if [[ $ALERT_RELAY_TEST_SCHEMATHESIS != 0 ]]; then
 fi
 
 # A responder or worker that died during the run is a defect even if no test noticed.
-for service in responder:$responder_pid responder-b:$responder_b_pid worker:$worker_pid; do
+for service in responder:$responder_pid responder-b:$responder_b_pid worker:$worker_pid worker-2:$worker_2_pid; do
     if ! ar_pid_alive "${service#*:}"; then
         ar_warn "the ${service%%:*} exited during the tests; see $log/${service%%:*}.log"
         ((status != 0)) || status=1

@@ -6,10 +6,7 @@ import HTTPCore
 import Logging
 import OwnerPages
 import PostgresClient
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemSupport
 
 @main
 struct AlertRelayFCGI: ParsableCommand {
@@ -39,6 +36,8 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        // Before any thread exists (the cache listener is one): see StopSignals.
+        StopSignals.block()
         let logger = Bootstrap.logging(label: "alert-relay-fcgi", environment: ProcessInfo.processInfo.environment)
         let config = try Bootstrap.config(environment: ProcessInfo.processInfo.environment, logger: logger)
         let listen: ListenAddress
@@ -51,6 +50,8 @@ struct Serve: ParsableCommand {
         let server = FastCGIServer(
             configuration: FastCGIServerConfiguration(listen: listen, threads: threads, maxBodyBytes: config.maxBodyBytes),
             logger: logger)
+        let listener = CacheListener(application: app, databaseURL: config.databaseURL, logger: logger)
+        guard listener.start() else { throw ExitCode(1) }
         logger.info("responder starting", metadata: ["threads": "\(threads)", "listen": "\(listen)"])
         try server.run { _ in ResponderHandler(app: app, services: ThreadServices(databaseURL: config.databaseURL)) }
         logger.info("responder stopped")

@@ -328,14 +328,12 @@ public struct TargetPolicy: Sendable {
         allowlist.contains { $0.contains(bytes) } || (allowsGlobal && AddressClassifier.classify(bytes) == .global)
     }
 
-    /// Whether the webhook URL's host may be handed to the resolver and connected to at all: always when global
-    /// targets are allowed (the connected address is checked by ``allows(_:)``); otherwise only an IP literal
-    /// inside the allowlist, so that no name is looked up. An unparsable URL is for the sender to refuse.
-    public func permitsHost(ofURL url: String) -> Bool {
+    /// Whether a webhook URL's host (as the URL parser gives it; an IPv6 literal in brackets) may be handed to the
+    /// resolver and connected to at all: always when global targets are allowed (the connected address is checked
+    /// by ``allows(_:)``); otherwise only an IP literal inside the allowlist, so that no name is looked up.
+    public func permitsHost(_ host: String) -> Bool {
         if allowsGlobal { return true }
-        guard let host = WebhookURLValidator.host(of: url), let bytes = AddressClassifier.parse(host) else {
-            return false
-        }
+        guard let bytes = AddressClassifier.parse(host) else { return false }
         return allows(bytes)
     }
 }

@@ -62,12 +62,7 @@ public enum AlertPayload {
             data[key] = payload
         }
 
-        var body = JSONObject()
-        body["action"] = "triggered"
-        body["installation"] = ["uuid": .string(input.installationUUID)]
-        body["data"] = .object(data)
-        body["actor"] = ["type": "application", "id": "sentry", "name": "Sentry"]
-        return .object(body)
+        return PlatformEvent.body(action: "triggered", installationUUID: input.installationUUID, data: data)
     }
 
     /// The three links added to the event; `prefix` may end with one slash.

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Crypto
 
 /// The reference signature header `Sentry-Hook-Signature` (BEHAVIOUR A2).
@@ -52,6 +49,11 @@ public enum RandomToken {
         prefix + Base64.encodeURLSafe(randomBytes(max(bytes, 0)))
     }
 
+    /// `bytes` random bytes as lowercase hex (Sentry's grant codes, tokens and client ids look like this).
+    public static func hex(bytes: Int) -> String {
+        Hex.encode(randomBytes(max(bytes, 0)))
+    }
+
     /// A random (version 4) UUID as 32 lowercase hex digits, no dashes (the `Request-ID` header).
     public static func uuid4Hex() -> String {
         Hex.encode(uuid4Bytes())
@@ -71,13 +73,10 @@ public enum RandomToken {
         return b
     }
 
+    /// `count` bytes from swift-crypto's generator (BoringSSL's `RAND_bytes`: seeded from the kernel, then no
+    /// system call per draw, unlike `SystemRandomNumberGenerator`'s one per 8 bytes).
     static func randomBytes(_ count: Int) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        // One call for the whole buffer (glibc's arc4random_buf draws on getrandom(2));
-        // SystemRandomNumberGenerator makes one system call per 8 bytes.
-        out.withUnsafeMutableBytes { buffer in
-            if let base = buffer.baseAddress { arc4random_buf(base, buffer.count) }
-        }
-        return out
+        guard count > 0 else { return [] }
+        return SymmetricKey(size: SymmetricKeySize(bitCount: count * 8)).withUnsafeBytes { Array($0) }
     }
 }

@@ -2,10 +2,7 @@ import AlertRelayCore
 import ArgumentParser
 import FoundationEssentials
 import Logging
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import SystemSupport
 
 @main
 struct AlertRelayWorker: ParsableCommand {
@@ -57,15 +54,10 @@ struct AlertRelayWorker: ParsableCommand {
     }
 
     func run() throws {
+        // Before any thread exists: see StopSignals.
+        StopSignals.block()
         let logger = Bootstrap.logging(label: "alert-relay-worker", environment: ProcessInfo.processInfo.environment)
         let config = try Bootstrap.config(environment: ProcessInfo.processInfo.environment, logger: logger)
-        // Before any thread exists, so every thread inherits the mask and only sigtimedwait below sees the signals.
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGTERM)
-        sigaddset(&signals, SIGINT)
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
-        signal(SIGPIPE, SIG_IGN)
 
         let metrics = Metrics()
         var parts: [any WorkerPart] = []
@@ -90,27 +82,20 @@ struct AlertRelayWorker: ParsableCommand {
         }
         let runtime = WorkerParts(parts)
 
-        var pause = timespec(tv_sec: 0, tv_nsec: 250_000_000)
-        var stopSignal: Int32 = 0
-        while !runtime.isFinished {
-            let received = sigtimedwait(&signals, nil, &pause)
-            if received > 0 {
-                stopSignal = received
-                break
-            }
+        var stopSignal: Int32? = nil
+        while !runtime.isFinished, stopSignal == nil {
+            stopSignal = StopSignals.wait(milliseconds: 250)
         }
-        if stopSignal != 0 {
+        if let stopSignal {
             logger.info("stopping: finishing running jobs", metadata: ["signal": "\(stopSignal)"])
             runtime.requestStop()
-            let deadline = Int64(shutdownTimeout) * 4
-            var waited: Int64 = 0
-            while !runtime.waitUntilFinished(milliseconds: 0) {
-                if sigtimedwait(&signals, nil, &pause) > 0 {
+            let deadline = MonotonicClock.nanoseconds() + Int64(shutdownTimeout) * 1_000_000_000
+            while !runtime.isFinished {
+                if StopSignals.wait(milliseconds: 250) != nil {
                     logger.error("second signal: exiting without waiting for running jobs")
                     throw ExitCode(1)
                 }
-                waited += 1
-                if waited >= deadline {
+                if MonotonicClock.nanoseconds() >= deadline {
                     logger.error("running jobs did not finish in time; exiting", metadata: ["timeout_s": "\(shutdownTimeout)"])
                     throw ExitCode(1)
                 }
@@ -168,6 +153,4 @@ struct WorkerParts {
     func requestStop() {
         for part in parts { part.requestStop() }
     }
-
-    func waitUntilFinished(milliseconds: Int) -> Bool { isFinished }
 }

@@ -65,7 +65,7 @@ public enum CGIRequestMapper {
             let parts = requestURI.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
             let rawPath = parts[0]
             if !rawPath.isEmpty {
-                path = percentDecodePath(rawPath)
+                path = PercentDecoding.decode(rawPath, plusAsSpace: false)
             }
             if queryString == nil, parts.count > 1 {
                 query = String(parts[1])
@@ -147,38 +147,6 @@ public enum CGIRequestMapper {
     }
 
     /// Decodes `%XX` only; `+` stays a plus in a path. Invalid escapes are kept literally.
-    static func percentDecodePath(_ text: Substring) -> String {
-        guard text.utf8.contains(UInt8(ascii: "%")) else {
-            return String(text)
-        }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        let source = Array(text.utf8)
-        var index = 0
-        while index < source.count {
-            let byte = source[index]
-            if byte == UInt8(ascii: "%"), index + 2 < source.count,
-                let high = hexValue(source[index + 1]), let low = hexValue(source[index + 2])
-            {
-                bytes.append(high << 4 | low)
-                index += 3
-            } else {
-                bytes.append(byte)
-                index += 1
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
-
     private static func nonEmpty(_ text: String?) -> String? {
         guard let text, !text.isEmpty else { return nil }
         return text

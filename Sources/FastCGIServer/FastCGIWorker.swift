@@ -19,14 +19,6 @@ final class ServerState: Sendable {
     var isShuttingDown: Bool { shuttingDown.load(ordering: .acquiring) }
 }
 
-/// pthread entry point. It must be a global function: a closure literal can be inferred as
-/// main-actor isolated and then traps on the new thread in Swift 6 (PLATFORM.md R1).
-func fastCGIWorkerThreadMain(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
-    guard let context else { return nil }
-    Unmanaged<FastCGIWorker>.fromOpaque(context).takeRetainedValue().run()
-    return nil
-}
-
 /// One worker thread's immutable setup; everything mutable (the handler) lives on its stack.
 final class FastCGIWorker: Sendable {
     let index: Int
@@ -120,8 +112,9 @@ final class FastCGIWorker: Sendable {
             // Unread input would be taken for the next request's records: close instead of keeping it.
             request.pointee.keepConnection = 0
         }
-        FCGX_Finish_r(request)
+        // Counted before FCGX_Finish_r flushes the response, so that no client has its answer before the count does.
         statistics.requestsServed.wrappingAdd(1, ordering: .relaxed)
+        FCGX_Finish_r(request)
         if request.pointee.ipcFd >= 0 && !state.isShuttingDown {
             _ = connections.watchAgain(connection, logger: logger)
         } else {
@@ -166,7 +159,7 @@ final class FastCGIWorker: Sendable {
             // No path in the metadata: paths can carry secrets; the request id is enough to correlate.
             var metadata: Logger.Metadata = [:]
             if let name = HTTPField.Name("X-Request-Id"), let requestID = incoming.headers[name] {
-                metadata["request.id"] = "\(requestID)"
+                metadata["request_id"] = "\(requestID)"
             }
             logger.debug("client went away before the response was written", metadata: metadata)
         }

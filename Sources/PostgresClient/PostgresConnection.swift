@@ -1,4 +1,6 @@
 import CLibPQ
+import SystemSupport
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -84,6 +86,13 @@ public final class PostgresConnection {
         try runPrepared(sql, binds, file: file, line: line).affectedRows
     }
 
+    /// Runs a statement assembled from literals (``SQL``) with `$1…` binds (prepared once per connection).
+    public func query(
+        composed sql: SQL, binds: [any PostgresBindable], file: String = #fileID, line: Int = #line
+    ) throws(PostgresError) -> PostgresResult {
+        try runPrepared(.composed(sql), binds, file: file, line: line)
+    }
+
     /// Runs SQL text through the simple-query protocol, without binds; it may hold several statements.
     /// Meant for migrations only: never build `unsafeSQL` from untrusted input.
     public func execute(unsafeSQL: String, file: String = #fileID, line: Int = #line) throws(PostgresError) {
@@ -149,7 +158,7 @@ public final class PostgresConnection {
         // bad before we send, so a server restart need not cost a failed statement. Inside a
         // transaction this is skipped: there, a lost connection must surface as an error.
         guard transactionDepth == 0, PQtransactionStatus(conn) == PQTRANS_IDLE else { return true }
-        let now = monotonicNanoseconds()
+        let now = MonotonicClock.nanoseconds()
         defer { lastUsedNanoseconds = now }
         guard now - lastUsedNanoseconds >= Self.idleCheckAfterNanoseconds else { return true }
         for _ in 0..<3 {
@@ -233,6 +242,32 @@ public final class PostgresConnection {
     private func runPrepared(
         _ sql: StaticString, _ binds: [any PostgresBindable], file: String, line: Int
     ) throws(PostgresError) -> PostgresResult {
+        try runPrepared(.literal(sql), binds, file: file, line: line)
+    }
+
+    /// A statement's text: a literal, or text composed from literals.
+    private enum StatementText {
+        case literal(StaticString)
+        case composed(SQL)
+
+        var description: String {
+            switch self {
+            case .literal(let sql): sql.description
+            case .composed(let sql): sql.text
+            }
+        }
+
+        var key: StatementKey {
+            switch self {
+            case .literal(let sql): StatementKey(sql)
+            case .composed(let sql): .text(sql.text)
+            }
+        }
+    }
+
+    private func runPrepared(
+        _ sql: StatementText, _ binds: [any PostgresBindable], file: String, line: Int
+    ) throws(PostgresError) -> PostgresResult {
         var texts: [String?] = []
         texts.reserveCapacity(binds.count)
         for (offset, bind) in binds.enumerated() {
@@ -247,7 +282,7 @@ public final class PostgresConnection {
             texts.append(text)
         }
         let conn = try ensureConnected(file: file, line: line)
-        let key = StatementKey(sql)
+        let key = sql.key
         let statement = try prepare(sql, key: key, on: conn, file: file, line: line)
         guard statement.parameterCount == texts.count else {
             throw PostgresError(
@@ -271,7 +306,7 @@ public final class PostgresConnection {
     }
 
     private func prepare(
-        _ sql: StaticString, key: StatementKey, on conn: OpaquePointer, file: String, line: Int
+        _ sql: StatementText, key: StatementKey, on conn: OpaquePointer, file: String, line: Int
     ) throws(PostgresError) -> PreparedStatement {
         if let statement = statements[key] { return statement }
         let text = sql.description
@@ -394,11 +429,4 @@ func withCStringArray<R>(_ texts: [String?], _ body: (UnsafePointer<UnsafePointe
     }
     (pointers + texts.count).initialize(to: nil)
     return body(UnsafePointer(pointers))
-}
-
-/// CLOCK_MONOTONIC in nanoseconds (a vDSO call, no system call).
-private func monotonicNanoseconds() -> Int64 {
-    var spec = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &spec)
-    return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
 }

@@ -1,3 +1,4 @@
+import HTTPTypes
 import PostgresClient
 import Testing
 
@@ -43,5 +44,50 @@ import Testing
         let mapped = try #require(APIError.from(PostgresError(kind: .unstorableValue, message: "NUL")))
         #expect(mapped.status == .badRequest)
         #expect(mapped.code == "invalid_character")
+    }
+}
+
+@Suite struct APIErrorFromPostgresTests {
+    static func error(_ state: String?, constraint: String? = nil, kind: PostgresError.Kind = .server) -> PostgresError {
+        PostgresError(kind: kind, message: "m", sqlState: state, constraint: constraint)
+    }
+
+    /// Unique violations are 409 `already_exists`, naming the thing when the constraint is known.
+    @Test(arguments: [
+        ("organizations_slug_key", "organization with this slug"), ("members_organization_email_key", "member with this email"),
+        ("projects_organization_slug_key", "project with this slug"), ("apps_slug_key", "app with this slug"),
+        ("installations_app_organization_key", "already installed"), ("something_else_key", "already exists"),
+    ])
+    func uniqueViolationsAreConflicts(constraint: String, fragment: String) throws {
+        let mapped = try #require(APIError.from(Self.error("23505", constraint: constraint)))
+        #expect(mapped.status == .conflict)
+        #expect(mapped.code == "already_exists")
+        #expect(mapped.detail.contains(fragment), "\(mapped.detail)")
+    }
+
+    @Test(arguments: [
+        ("23503", HTTPResponse.Status.conflict, "invalid_reference"), ("57014", .serviceUnavailable, "database_timeout"),
+        ("53300", .serviceUnavailable, "database_busy"), ("40001", .serviceUnavailable, "database_busy"),
+        ("40P01", .serviceUnavailable, "database_busy"), ("53200", .serviceUnavailable, "database_busy"),
+    ])
+    func statesMapToStatusAndCode(state: String, status: HTTPResponse.Status, code: String) throws {
+        let mapped = try #require(APIError.from(Self.error(state)))
+        #expect(mapped.status == status)
+        #expect(mapped.code == code)
+    }
+
+    /// No connection, a broken one, or a server shutting down: the database is unavailable.
+    @Test(arguments: [(nil, PostgresError.Kind.connectionFailure), ("08006", .server), ("57P01", .server), ("57P03", .server)]
+        as [(String?, PostgresError.Kind)])
+    func anUnavailableDatabaseIs503(state: String?, kind: PostgresError.Kind) throws {
+        let mapped = try #require(APIError.from(Self.error(state, kind: kind)))
+        #expect(mapped.status == .serviceUnavailable)
+        #expect(mapped.code == "database_unavailable")
+    }
+
+    /// Anything else is not the client's doing: no mapping, so it becomes a 500 with the request id.
+    @Test(arguments: ["42P01", "42601", "XX000", "23502"])
+    func otherStatesAreNotMapped(state: String) {
+        #expect(APIError.from(Self.error(state)) == nil)
     }
 }

@@ -215,15 +215,14 @@ import Testing
     }
 
     /// With global targets off, only an IP literal inside the allowlist reaches curl; names are never looked up.
+    /// Hosts as libcurl's URL parser gives them (IPv6 in brackets, IPv4 shorthand already dotted-quad).
     @Test(arguments: [
-        ("http://127.0.0.2:8080/hook", true), ("https://127.0.0.2/", true), ("http://user@127.0.0.2/x", true),
-        ("http://127.0.0.1:8080/", false), ("http://8.8.8.8/", false), ("http://localhost:8080/", false),
-        ("http://example.com/", false), ("http://127.1/", false), ("http://2130706434/", false),
-        ("http://[::1]/", false), ("http://[::ffff:127.0.0.2]:9/", true), ("not a url", false), ("http:///x", false),
+        ("127.0.0.2", true), ("127.0.0.1", false), ("8.8.8.8", false), ("localhost", false), ("example.com", false),
+        ("127.1", false), ("2130706434", false), ("[::1]", false), ("[::ffff:127.0.0.2]", true), ("", false),
     ])
-    func allowlistOnlyPolicyResolvesNoNames(url: String, permitted: Bool) throws {
+    func allowlistOnlyPolicyResolvesNoNames(host: String, permitted: Bool) throws {
         let confined = TargetPolicy(allowlist: try TargetPolicy.parseAllowlist("127.0.0.2/32"), allowsGlobal: false)
-        #expect(confined.permitsHost(ofURL: url) == permitted)
-        #expect(TargetPolicy(allowlist: []).permitsHost(ofURL: url), "with global targets on, the connect-time check decides")
+        #expect(confined.permitsHost(host) == permitted)
+        #expect(TargetPolicy(allowlist: []).permitsHost(host), "with global targets on, the connect-time check decides")
     }
 }

@@ -61,7 +61,7 @@ import Testing
         let text = String(decoding: value.serialized(), as: UTF8.self)
         // python3 -c 'import json; print(json.dumps({"path":"/a/b","n":7,"big":123456789012345678901234567890,"f":2.0,"t":True,"nil":None,"arr":[1,"é",{}]},separators=(",",":")))'
         #expect(text == #"{"path":"/a/b","n":7,"big":123456789012345678901234567890,"f":2.0,"t":true,"nil":null,"arr":[1,"\u00e9",{}]}"#)
-        #expect(value.serializedString == text)
+        #expect(String(decoding: value.serialized(), as: UTF8.self) == text)
     }
 
     @Test func nonFiniteFloatsStayValidJSON() {
@@ -214,13 +214,8 @@ import Testing
         #expect(JSONValue.string("42").int64Value == nil)
         #expect(JSONValue.string("s").stringValue == "s")
         #expect(JSONValue.int(3).stringValue == nil)
-        #expect(JSONValue.bool(false).boolValue == false)
-        #expect(JSONValue.null.boolValue == nil)
-        #expect(JSONValue.array([1]).arrayValue == [1])
         #expect(JSONValue.object([:]).objectValue == JSONObject())
         #expect(JSONValue.int(-5) == .integer("-5"))
-        #expect(JSONValue.null.isNull)
-        #expect(JSONValue.int(0).isNull == false)
         let names = [JSONValue.null, true, 1, 1.5, "s", [], [:]].map(\.typeName)
         #expect(names == ["null", "boolean", "integer", "number", "string", "array", "object"])
     }

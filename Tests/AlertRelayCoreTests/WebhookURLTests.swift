@@ -1,5 +1,6 @@
 import Testing
 
+@testable import AlertRelayCore
 @testable import AlertRelayLogic
 
 @Suite struct WebhookURLTests {
@@ -8,10 +9,10 @@ import Testing
         "HTTPS://Example.COM/Path", "http://127.0.0.2:8080/hook", "http://[::1]:9000/x", "http://[2001:db8::1]/",
         "https://a.b-c.d_e.example:443/p", "https://example.com./", "http://localhost", "https://example.com:65535",
         "https://example.com:1", "https://xn--bcher-kva.example/hook", "https://example.com/ü/path",
-        "https://example.com/" + String(repeating: "a", count: 2048 - 20),
+        "https://example.com/" + String(repeating: "a", count: 2048 - 20), "http://127.1/", "http://example.com:080/",
     ])
     func accepts(url: String) {
-        #expect(WebhookURLValidator.validate(url) == nil, "\(url)")
+        #expect(WebhookTarget.problem(with: url) == nil, "\(url)")
     }
 
     @Test(arguments: [
@@ -47,14 +48,47 @@ import Testing
         ("http://bad..example/", "invalid host"),
         ("http://[::1/", "invalid IPv6"),
         ("http://[not-v6]/", "invalid IPv6"),
-        ("http://[::1]x/", "invalid host"),
+        ("http://[::1]x/", "port"),
+        ("http://[fe80::1%25eth0]/", "invalid IPv6"),
+        ("http://exa%20mple.com/", "invalid host"),
         ("http://[::1]:0/", "port"),
         ("https://example.com/" + String(repeating: "a", count: 2048), "at most 2048"),
     ])
     func rejects(url: String, fragment: String) throws {
-        let message = try #require(WebhookURLValidator.validate(url), "\(url) was accepted")
+        let message = try #require(WebhookTarget.problem(with: url), "\(url) was accepted")
         #expect(message.contains(fragment), "\(url): \(message)")
         #expect(message.hasSuffix("."))
+    }
+
+    /// The host the check sees is the host libcurl connects to, however the URL spells it.
+    @Test(arguments: [
+        ("http://2130706434/", "127.0.0.2"), ("http://0x7f.0.0.2:9/", "127.0.0.2"), ("http://127.2/", "127.0.0.2"),
+        ("http://[::FFFF:127.0.0.2]/", "[::FFFF:127.0.0.2]"), ("https://Example.COM./x", "Example.COM."),
+        ("http:///x", "x"),
+    ])
+    func hostIsLibcurls(url: String, host: String) {
+        #expect(WebhookTarget.host(of: url) == host)
+    }
+
+    @Test(arguments: [
+        (URLParts(scheme: "https", host: "example.com", port: 443), nil),
+        (URLParts(scheme: "http", host: "[::1]", port: 1), nil),
+        (URLParts(scheme: "ftp", host: "example.com"), "http or https"),
+        (URLParts(scheme: "http", host: "example.com", hasCredentials: true), "credentials"),
+        (URLParts(scheme: "http", host: "example.com", port: 0), "port"),
+        (URLParts(scheme: "http", host: "[fe80::1]", zoneID: "eth0"), "IPv6"),
+        (URLParts(scheme: "http", host: "[fe80::zz]"), "IPv6"),
+        (URLParts(scheme: "http", host: "a_b.example"), nil),
+        (URLParts(scheme: "http", host: ""), "must include a host"),
+        (URLParts(scheme: "http", host: String(repeating: "a", count: 64) + ".example"), "invalid host"),
+    ] as [(URLParts, String?)])
+    func partsRules(parts: URLParts, fragment: String?) {
+        let message = WebhookURLRules.check(parts, text: "\(parts.scheme)://\(parts.host)/")
+        if let fragment {
+            #expect(message?.contains(fragment) == true, "\(parts): \(message ?? "accepted")")
+        } else {
+            #expect(message == nil)
+        }
     }
 
     @Test(arguments: [

@@ -46,13 +46,18 @@ struct AlertDeliveryEndToEndTests {
         return try response.object()
     }
 
-    /// `alert_relay_webhook_attempts_total{outcome="success"}` in the worker's metrics file (0 before it is written).
+    /// `alert_relay_webhook_attempts_total{outcome="success"}` in the test stack's workers' metrics files, summed
+    /// (0 for a file not written yet).
     static func workerSuccesses() -> Int {
-        guard let path = TestEnvironment.variable("ALERT_RELAY_TEST_WORKER_METRICS"),
-            let text = try? String(contentsOfFile: path, encoding: .utf8)
-        else { return 0 }
-        let line = text.split(separator: "\n").first { $0.hasPrefix(#"alert_relay_webhook_attempts_total{outcome="success"}"#) }
-        return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+        ["ALERT_RELAY_TEST_WORKER_METRICS", "ALERT_RELAY_TEST_WORKER_2_METRICS"].reduce(0) { sum, variable in
+            guard let path = TestEnvironment.variable(variable),
+                let text = try? String(contentsOfFile: path, encoding: .utf8)
+            else { return sum }
+            let line = text.split(separator: "\n").first {
+                $0.hasPrefix(#"alert_relay_webhook_attempts_total{outcome="success"}"#)
+            }
+            return sum + (line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0)
+        }
     }
 
     static func isLowerHex(_ text: String?, count: Int) -> Bool {
@@ -651,8 +656,8 @@ struct AlertDeliveryEndToEndTests {
         #expect(attempts.first?["response_code"] as? Int == 200)
         #expect(attempts.first?["error_class"] is NSNull)
 
-        // The worker's own metrics file (it serves no HTTP) counted this attempt: its success count went up. (The
-        // worker serves every suite, so only a rise since before this alert says anything.)
+        // The workers' own metrics files (they serve no HTTP) counted this attempt: their success count went up.
+        // (The workers serve every suite, so only a rise since before this alert says anything.)
         let counted = Fixtures.waitUntil(timeout: 15) { Self.workerSuccesses() > successesBefore }
         #expect(counted, "the worker's success count stayed at \(successesBefore)")
         let received = try Receiver.requests(path: setup.app.path)

@@ -37,8 +37,23 @@ struct AlertTargetCacheEndToEndTests {
         return try #require(try response.object()["uuid"] as? String)
     }
 
+    /// The alerts the receiver got on `path` (installing and uninstalling send `installation` webhooks there too).
+    func alerts(path: String) throws -> [Receiver.Recorded] {
+        try Receiver.requests(path: path).filter { $0.header("Sentry-Hook-Resource") == "event_alert" }
+    }
+
+    /// Waits until the receiver got `count` alerts on `path` and returns them.
+    func waitForAlerts(path: String, count: Int) throws -> [Receiver.Recorded] {
+        var last: [Receiver.Recorded] = []
+        _ = try Fixtures.waitUntil(timeout: 20) {
+            last = try alerts(path: path)
+            return last.count >= count
+        }
+        return last
+    }
+
     func installationUUIDs(received path: String) throws -> [String] {
-        try Receiver.requests(path: path).map { request in
+        try alerts(path: path).map { request in
             let body = try JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any]
             return (body?["installation"] as? [String: Any])?["uuid"] as? String ?? ""
         }
@@ -53,7 +68,12 @@ struct AlertTargetCacheEndToEndTests {
         let refused = try Fixtures.sendAlert(app: setup.app, project: setup.project)
         #expect(refused.status == 409, "\(refused.summary)")
         #expect(try refused.object()["code"] as? String == "not_installed")
-        #expect(try Receiver.requests(path: setup.app.path).count == 1, "only the first alert was sent")
+        #expect(try alerts(path: setup.app.path).count == 1, "only the first alert was sent")
+        // The integration heard of both: installation.created, then installation.deleted.
+        let installationWebhooks = try Receiver.waitForRequests(path: setup.app.path, count: 3).filter {
+            $0.header("Sentry-Hook-Resource") == "installation"
+        }
+        #expect(installationWebhooks.count == 2)
     }
 
     @Test func reinstalledAppGetsTheNewInstallationUUID() throws {
@@ -66,7 +86,7 @@ struct AlertTargetCacheEndToEndTests {
 
         let second = try Fixtures.sendAlert(app: setup.app, project: setup.project)
         try Fixtures.expect(second, 201, "alert after reinstall")
-        let received = try Receiver.waitForRequests(path: setup.app.path, count: 2)
+        let received = try waitForAlerts(path: setup.app.path, count: 2)
         #expect(received.count == 2)
         #expect(try installationUUIDs(received: setup.app.path) == [setup.uuid, newUUID])
     }
@@ -91,7 +111,8 @@ struct AlertTargetCacheEndToEndTests {
         let secret = try #require(try rotate.object()["client_secret"] as? String)
 
         try Fixtures.expect(try Fixtures.sendAlert(app: setup.app, project: setup.project), 201, "alert after rotation")
-        let received = try Receiver.waitForRequests(path: setup.app.path, count: 2)
+        let received = try waitForAlerts(path: setup.app.path, count: 2)
+        #expect(received.count == 2)
         let last = try #require(received.last)
         #expect(last.header("Sentry-Hook-Signature") == Fixtures.hmacHex(last.body, secret: secret))
     }

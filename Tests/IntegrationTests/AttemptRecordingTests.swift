@@ -14,7 +14,7 @@ struct AttemptRecordingTests {
     /// One app per outcome, two deliveries each; the same attempts recorded as one batch in one database and one at
     /// a time in another must leave the same rows behind.
     @Test func aMixedBatchIsRecordedAsTheSameAttemptsOneByOne() throws {
-        let server = try #require(TestEnvironment.requireDatabase())
+        let server = try TestEnvironment.requireDatabase()
         let batched = try ScratchDatabase.create(serverURL: server, prefix: "record_batch")
         defer { batched.drop() }
         let single = try ScratchDatabase.create(serverURL: server, prefix: "record_single")
@@ -145,7 +145,7 @@ struct AttemptRecordingTests {
 struct DeliveryQueueTests {
     /// A scratch database with one organization and `apps` internal apps; returns their ids.
     static func queue(apps: Int) throws -> (ScratchDatabase, organizationID: Int64, appIDs: [Int64]) {
-        let server = try #require(TestEnvironment.requireDatabase())
+        let server = try TestEnvironment.requireDatabase()
         let database = try ScratchDatabase.create(serverURL: server, prefix: "queue_test")
         let db = database.db
         let organizationID = try db.query("INSERT INTO organizations (slug, name) VALUES ('q', 'Q') RETURNING id")[0]

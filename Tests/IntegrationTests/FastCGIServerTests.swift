@@ -98,19 +98,20 @@ import Testing
             #expect(accepted == served, "one connection per request (\(accepted) for \(served))")
         }
 
-        // SIGTERM during a slow request: stop accepting, finish it, return from run(), remove the socket.
-        // Long enough that the checks below finish while it still runs, even on a loaded machine.
-        let inFlight = Background { try client.request("GET", "/slow?ms=6000") }
-        try fixture.waitFor("the second slow handler to start") {
-            fixture.probe.slowStarted.load(ordering: .acquiring) == 2
-        }
+        // SIGTERM during a held request: stop accepting, finish it, return from run(), remove the socket.
+        // The request is held until the checks below are done (not for a fixed time a loaded machine can outrun).
+        let inFlight = Background { try client.request("GET", "/held") }
+        try fixture.waitFor("the held handler to start") { fixture.probe.heldStarted.load(ordering: .acquiring) }
         try fixture.sendStopSignal()
         // New connections are refused while the in-flight request is still running (nginx answers 502).
         try fixture.waitFor("the listener to stop accepting") { (try? client.request("GET", "/after"))?.status == 502 }
         #expect(fixture.probe.runFinished.withLock { $0 } == nil, "run() must wait for the in-flight request")
+        usleep(300_000)
+        #expect(fixture.probe.runFinished.withLock { $0 } == nil, "run() must wait for the in-flight request")
+        fixture.probe.releaseHeld.store(true, ordering: .releasing)
         let finished = try inFlight.value()
         #expect(finished.status == 200)
-        #expect(finished.body.contains("path=/slow\n"))
+        #expect(finished.body.contains("path=/held\n"))
         try fixture.waitFor("run() to return", timeout: .seconds(10)) {
             fixture.probe.runFinished.withLock { $0 } != nil
         }
@@ -253,6 +254,8 @@ private final class ServerProbe: Sendable {
     let runFinished = Mutex<String?>(nil)
     let handlerThreads = Mutex<[(index: Int, thread: pthread_t)]>([])
     let slowStarted = Atomic<Int>(0)
+    let heldStarted = Atomic<Bool>(false)
+    let releaseHeld = Atomic<Bool>(false)
     let liveHandlers = Atomic<Int>(0)
 }
 
@@ -277,6 +280,13 @@ private final class EchoHandler: RequestHandler {
             probe.slowStarted.add(1, ordering: .releasing)
             let milliseconds = QueryParameters(request.query)["ms"].flatMap { Int($0) } ?? 1000
             usleep(useconds_t(milliseconds * 1000))
+        }
+        if request.path == "/held" {
+            // Held until the test releases it; 30 s at most so that a failed test cannot hang the suite.
+            probe.heldStarted.store(true, ordering: .releasing)
+            for _ in 0..<3000 where !probe.releaseHeld.load(ordering: .acquiring) {
+                usleep(10_000)
+            }
         }
         var text = "method=\(request.method.rawValue)\npath=\(request.path)\nquery=\(request.query)\n"
         text += "remote=\(request.remoteAddress)\nbodyLength=\(request.body.count)\n"

@@ -10,7 +10,7 @@ import Testing
 @Suite(.usesDatabase, .enabled(if: TestEnvironment.databaseTestsEnabled))
 struct MigratorTests {
     @Test func appliesOnceAndRefusesAnEditedMigration() throws {
-        guard let url = TestEnvironment.requireDatabase() else { return }
+        let url = try TestEnvironment.requireDatabase()
         let scratch = try ScratchDatabase.create(serverURL: url, prefix: "migrator_test", migrated: false)
         defer { scratch.drop() }
 

@@ -129,7 +129,7 @@ private func terminateBackend(_ pid: Int32, conninfo: String) throws {
 @Suite(.enabled(if: TestEnvironment.databaseTestsEnabled), .usesDatabase)
 struct PostgresClientTests {
     @Test func bindsRoundTripIncludingNullAndUnicode() throws {
-        guard let url = TestEnvironment.requireDatabase() else { return }
+        let url = try TestEnvironment.requireDatabase()
         let db = try openConnection(url)
         let text = "Alarm 🚨 日本語 中文 한국어 \"quoted\" 'single' back\\slash\nline2"
         let rows = try db.query(
@@ -175,7 +175,7 @@ struct PostgresClientTests {
     }
 
     @Test func textArrayRoundTrip() throws {
-        guard let url = TestEnvironment.requireDatabase() else { return }
+        let url = try TestEnvironment.requireDatabase()
         let db = try openConnection(url)
         let values = [
             "plain", "with space", "quote\"d", "back\\slash", "comma,here", "{braces}", "", "NULL", "null",
@@ -208,7 +208,7 @@ struct PostgresClientTests {
     }
 
     @Test func int64ExtremesAndSafeDataErrors() throws {
-        guard let url = TestEnvironment.requireDatabase() else { return }
+        let url = try TestEnvironment.requireDatabase()
         let db = try openConnection(url)
         try db.execute(unsafeSQL: "CREATE TEMP TABLE pgtest_big (id int PRIMARY KEY, v bigint NOT NULL)")
         try db.execute("INSERT INTO pgtest_big (id, v) VALUES ($1, $2), ($3, $4)", 1, Int64.max, 2, Int64.min)
@@ -234,7 +234,7 @@ struct PostgresClientTests {
     }
 
     @Test func transactionCommitsAndRollsBack() throws {
-        guard let url = TestEnvironment.requireDatabase() else { return }
+        let url = try TestEnvironment.requireDatabase()
         let db = try openConnection(url)
         try db.execute(unsafeSQL: "CREATE TEMP TABLE pgtest_tx (id int PRIMARY KEY)")
 
@@ -280,7 +280,7 @@ struct PostgresClientTests {
     }
 
     @Test func uniqueViolationCarriesSQLStateAndConstraint() throws {
-        guard let url = TestEnvironment.requireDatabase() else { return }
+        let url = try TestEnvironment.requireDatabase()
         let db = try openConnection(url)
         try db.execute(
             unsafeSQL: """
@@ -310,7 +310,7 @@ struct PostgresClientTests {
     }
 
     @Test func usageErrorsAndResultShapes() throws {
-        guard let url = TestEnvironment.requireDatabase() else { return }
+        let url = try TestEnvironment.requireDatabase()
         let db = try openConnection(url)
         let wrongCount = try #require(throws: PostgresError.self) { try db.query("SELECT $1::int + $2::int", 1) }
         #expect(wrongCount.kind == .usage)
@@ -339,7 +339,7 @@ struct PostgresClientTests {
     }
 
     @Test func preparesEachStatementOncePerConnection() throws {
-        guard let url = TestEnvironment.requireDatabase() else { return }
+        let url = try TestEnvironment.requireDatabase()
         let db = try openConnection(url)
         func preparedCount() throws -> Int {
             try #require(db.query("SELECT count(*) FROM pg_prepared_statements").first).decode(0, as: Int.self)
@@ -353,7 +353,7 @@ struct PostgresClientTests {
     }
 
     @Test func connectCloseAndLazyReconnect() throws {
-        guard let url = TestEnvironment.requireDatabase() else { return }
+        let url = try TestEnvironment.requireDatabase()
         let db = PostgresConnection(conninfo: url)
         #expect(!db.isConnected)
         try db.connect()
@@ -367,7 +367,7 @@ struct PostgresClientTests {
     }
 
     @Test func listenNotifyDeliveryAndTimeout() throws {
-        guard let url = TestEnvironment.requireDatabase() else { return }
+        let url = try TestEnvironment.requireDatabase()
         let listener = try openConnection(url)
         let sender = try openConnection(url)
         let channel = uniqueChannel()
@@ -410,7 +410,7 @@ struct PostgresClientTests {
     }
 
     @Test func reconnectsAfterBackendTerminationAndRelistens() throws {
-        guard let url = TestEnvironment.requireDatabase() else { return }
+        let url = try TestEnvironment.requireDatabase()
         let db = try openConnection(url)
         let channel = uniqueChannel()
         try db.listen(channel)
@@ -432,7 +432,7 @@ struct PostgresClientTests {
     }
 
     @Test func connectionLostInsideTransactionIsNotHealedSilently() throws {
-        guard let url = TestEnvironment.requireDatabase() else { return }
+        let url = try TestEnvironment.requireDatabase()
         let db = try openConnection(url)
         let pid = try backendPID(db)
         var failures: [PostgresError] = []
@@ -458,7 +458,7 @@ struct PostgresClientTests {
     }
 
     @Test func waitForNotificationsThrowsWhenConnectionDies() throws {
-        guard let url = TestEnvironment.requireDatabase() else { return }
+        let url = try TestEnvironment.requireDatabase()
         let db = try openConnection(url)
         let channel = uniqueChannel()
         try db.listen(channel)
@@ -493,9 +493,8 @@ struct PostgresClientTests {
 )
 struct PostgresRestartTests {
     @Test func reconnectsAfterServerRestart() throws {
-        guard let url = TestEnvironment.requireDatabase(),
-            let restart = TestEnvironment.requireVariable("ALERT_RELAY_TEST_PG_RESTART")
-        else { return }
+        let url = try TestEnvironment.requireDatabase()
+        let restart = try TestEnvironment.requireVariable("ALERT_RELAY_TEST_PG_RESTART")
         let db = try openConnection(url)
         let channel = uniqueChannel()
         try db.listen(channel)
@@ -519,10 +518,9 @@ struct PostgresRestartTests {
 
     @Test(.enabled(if: TestEnvironment.isAvailable("ALERT_RELAY_TEST_PG_STOP", "ALERT_RELAY_TEST_PG_START")))
     func failsFastDuringOutageAndRecovers() throws {
-        guard let url = TestEnvironment.requireDatabase(),
-            let stop = TestEnvironment.requireVariable("ALERT_RELAY_TEST_PG_STOP"),
-            let start = TestEnvironment.requireVariable("ALERT_RELAY_TEST_PG_START")
-        else { return }
+        let url = try TestEnvironment.requireDatabase()
+        let stop = try TestEnvironment.requireVariable("ALERT_RELAY_TEST_PG_STOP")
+        let start = try TestEnvironment.requireVariable("ALERT_RELAY_TEST_PG_START")
         let db = try openConnection(url)
         #expect(try TestEnvironment.runScript(stop) == 0)
         var restarted = false

@@ -23,6 +23,13 @@ public enum Authenticator {
             return .admin
         }
         let hash = TokenHash.sha256Hex(token)
+        if GrantStore.isTokenShaped(token) {
+            // Not cached: an installation token must stop working at once when it is refreshed, expires or its
+            // installation is removed, in every process (and integrations use it rarely).
+            guard let owner = try GrantStore.tokenOwner(hash: hash, db: db) else { throw APIError.unauthorized }
+            return .installation(
+                tokenID: owner.tokenID, installationID: owner.installationID, organizationID: owner.organizationID)
+        }
         if let cached = cache.principal(forHash: hash) { return cached }
         let generation = cache.generation
         guard let row = try TokenStore.find(hash: hash, db: db) else {
@@ -38,6 +45,7 @@ public enum Authenticator {
     /// so it tells nothing about what exists.
     public static func authorize(_ request: Request, _ context: RequestContext, scope: Scope) throws -> Principal {
         let principal = try context.principal(for: request)
+        if case .installation = principal { throw installationTokenRefused }
         guard principal.has(scope) else {
             throw APIError.forbidden("This token lacks the '\(scope.rawValue)' scope.", code: "missing_scope")
         }
@@ -56,6 +64,8 @@ public enum Authenticator {
                 throw APIError.notFound("Organization '\(slug)' does not exist.")
             }
             return organization
+        case .installation:
+            throw installationTokenRefused
         case .token(_, let organizationID, _):
             guard let organization = try OrganizationStore.find(id: organizationID, context: context),
                 organization.slug == slug
@@ -75,7 +85,12 @@ public enum Authenticator {
         _ request: Request, _ context: RequestContext, ownerID: Int64, scope: Scope, notFound: APIError
     ) throws -> Principal {
         let principal = try context.principal(for: request)
-        if case .token(_, let organizationID, _) = principal {
+        switch principal {
+        case .admin:
+            break
+        case .installation:
+            throw installationTokenRefused
+        case .token(_, let organizationID, _):
             guard organizationID == ownerID else { throw notFound }
             guard principal.has(scope) else {
                 throw APIError.forbidden("This token lacks the '\(scope.rawValue)' scope.", code: "missing_scope")
@@ -83,6 +98,10 @@ public enum Authenticator {
         }
         return principal
     }
+
+    /// An installation token on any route but its installation's own (`InstallationRoutes`).
+    static let installationTokenRefused = APIError.forbidden(
+        "An installation token may only read and verify its own installation (/api/0/sentry-app-installations/{uuid}/).")
 
     static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8)

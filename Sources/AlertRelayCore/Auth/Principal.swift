@@ -23,11 +23,14 @@ public enum Principal: Sendable, Equatable {
     case admin
     /// An organization token.
     case token(id: Int64, organizationID: Int64, scopes: Set<Scope>)
+    /// An installation token from the token exchange: it may read and verify its own installation and holds no scope.
+    case installation(tokenID: Int64, installationID: Int64, organizationID: Int64)
 
     public func has(_ scope: Scope) -> Bool {
         switch self {
         case .admin: true
         case .token(_, _, let scopes): scopes.contains { $0.grants(scope) }
+        case .installation: false
         }
     }
 
@@ -36,6 +39,7 @@ public enum Principal: Sendable, Equatable {
         switch self {
         case .admin: "admin"
         case .token(let id, _, _): "token:\(id)"
+        case .installation(let id, _, _): "installation-token:\(id)"
         }
     }
 }

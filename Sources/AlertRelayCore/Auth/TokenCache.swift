@@ -1,7 +1,7 @@
 /// Recently verified organization tokens, by token hash, for a short TTL: an API token is checked on every
-/// request, and this saves that query. Deleting a token in this process clears the cache at once (and drops a
-/// lookup that was in flight meanwhile); another responder process stops accepting a deleted token within the
-/// TTL (`ALERT_RELAY_TOKEN_CACHE_SECONDS`, 0 turns the cache off). Unknown tokens are never cached.
+/// request, and this saves that query. Deleting a token clears the cache at once in this process (and drops a
+/// lookup that was in flight meanwhile) and, through `CacheListener`, in every other one; the TTL
+/// (`ALERT_RELAY_TOKEN_CACHE_SECONDS`, 0 turns the cache off) is the safety net. Unknown tokens are never cached.
 public final class TokenCache: Sendable {
     private let principals: TTLCache<String, Principal>
 
@@ -21,7 +21,7 @@ public final class TokenCache: Sendable {
     }
 
     /// After a token is deleted: forget everything (a deleted token must stop working here at once).
-    func removeAll() {
+    public func removeAll() {
         principals.removeAll()
     }
 }

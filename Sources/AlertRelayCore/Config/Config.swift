@@ -1,4 +1,5 @@
 import AlertRelayLogic
+import CurlClient
 
 /// Everything the responder and the worker read from the environment, parsed once in `main`.
 public struct Config: Sendable {
@@ -27,7 +28,7 @@ public struct Config: Sendable {
     public var mailTransport: MailTransport
     public var mailDirectory: String
     public var smtpURL: String
-    public var smtpTLS: String
+    public var smtpTLS: SMTPSettings.TLSMode
     public var smtpUsername: String?
     public var smtpPassword: String?
     public var mailFrom: String
@@ -135,10 +136,10 @@ public struct Config: Sendable {
         guard smtpURL.hasPrefix("smtp://") || smtpURL.hasPrefix("smtps://") else {
             throw ConfigError(variable: "ALERT_RELAY_SMTP_URL", reason: "must start with smtp:// or smtps://")
         }
-        smtpTLS = string("ALERT_RELAY_SMTP_TLS", "opportunistic")
-        guard ["none", "opportunistic", "required"].contains(smtpTLS) else {
+        guard let tls = SMTPSettings.TLSMode(rawValue: string("ALERT_RELAY_SMTP_TLS", "opportunistic")) else {
             throw ConfigError(variable: "ALERT_RELAY_SMTP_TLS", reason: "must be none, opportunistic or required")
         }
+        smtpTLS = tls
         smtpUsername = environment["ALERT_RELAY_SMTP_USER"].flatMap { $0.isEmpty ? nil : $0 }
         smtpPassword = environment["ALERT_RELAY_SMTP_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
         mailFrom = string("ALERT_RELAY_MAIL_FROM", "alert-relay@localhost")

@@ -3,6 +3,7 @@ import CurlClient
 import Logging
 import PostgresClient
 import Synchronization
+import SystemSupport
 
 /// Delivers what is due in the deliveries queue: queued first attempts, retries, and attempts whose sender died.
 ///
@@ -74,11 +75,13 @@ public final class Dispatcher: Sendable {
         var incoming: [Work] = []
         /// Finished attempts, for the database thread to record.
         var completed: [SentAttempt] = []
-        /// Never started: given back at a stop, or dropped because their app was disabled meanwhile.
+        /// Never started, handed back by the sender: at a stop, or because their app changed since the claim.
         var returned: [Work] = []
-        var dropped: [Work] = []
-        /// Apps whose waiting deliveries the sender drops (disabled since they were claimed).
-        var cancelledApps: Set<Int64> = []
+        /// Apps whose waiting deliveries the sender hands back (changed since they were claimed: disabled,
+        /// uninstalled, a new URL or secret); the next claim reads them afresh.
+        var appsToRelease: Set<Int64> = []
+        /// Hand back every waiting delivery (changes may have been missed while the database was unreachable).
+        var releaseAllWaiting = false
         var stopping = false
         var senderExited = false
         var databaseExited = false
@@ -118,11 +121,11 @@ public final class Dispatcher: Sendable {
         // libcurl's global init is not thread-safe: run it before the sender thread exists.
         CurlRuntime.initialize()
         shared.withLock { $0.started = true }
-        guard spawnDetachedThread({ self.runSender() }) else {
+        guard Threads.startDetached({ self.runSender() }) else {
             shared.withLock { $0.senderExited = true; $0.databaseExited = true }
             throw StartError(description: "could not create the dispatcher's sender thread")
         }
-        guard spawnDetachedThread({ self.runDatabase() }) else {
+        guard Threads.startDetached({ self.runDatabase() }) else {
             requestStop()
             shared.withLock { $0.databaseExited = true }
             throw StartError(description: "could not create the dispatcher's database thread")
@@ -190,9 +193,9 @@ public final class Dispatcher: Sendable {
         var held = Holdings()
         var unrecorded: [SentAttempt] = []
         var toRelease: [Work] = []
-        var toFail: [Work] = []
         var cursor: Int64 = 0
         var listening = false
+        var everListened = false
         var failures = 0
         var nextRenewal = MonotonicClock.nanoseconds() + renewalNanoseconds
         // After finding work, look again often for a while: responders wake an idle dispatcher, but not at
@@ -201,32 +204,41 @@ public final class Dispatcher: Sendable {
 
         while true {
             databaseWake.drain()
-            let (completed, returned, dropped, stopping, senderExited) = shared.withLock { state in
+            let (completed, returned, stopping, senderExited) = shared.withLock { state in
                 defer {
                     state.completed.removeAll(keepingCapacity: true)
                     state.returned.removeAll()
-                    state.dropped.removeAll()
                     if state.senderExited { state.incoming.removeAll() }
                 }
                 // Claimed while the sender was exiting: never started, so given back too.
                 let leftovers = state.senderExited ? state.incoming : []
-                return (state.completed, state.returned + leftovers, state.dropped, state.stopping, state.senderExited)
+                return (state.completed, state.returned + leftovers, state.stopping, state.senderExited)
             }
             unrecorded += completed
             toRelease += returned
-            toFail += dropped
             var claimedCount = 0
             var wanted = 0
             do {
                 if !listening {
                     // Re-issued by the connection itself after a reconnect.
                     try db.listen(DeliveryStore.wakeChannel)
+                    try db.listen(CacheNotifications.channel)
+                    if everListened {
+                        // App changes notified while the connection was down are lost: re-read every app.
+                        shared.withLock {
+                            $0.releaseAllWaiting = true
+                            $0.waker?.wake()
+                        }
+                    }
                     listening = true
+                    everListened = true
                 }
+                // Notifications that arrived during the statements since the last wait.
+                handle(try db.waitForNotifications(timeoutMilliseconds: 0))
                 try recordCompleted(&unrecorded, held: &held, shard: shard, db: db)
-                try settle(&toRelease, &toFail, held: &held, db: db)
+                try release(&toRelease, held: &held, db: db)
                 if stopping {
-                    if senderExited && unrecorded.isEmpty && toRelease.isEmpty && toFail.isEmpty { break }
+                    if senderExited && unrecorded.isEmpty && toRelease.isEmpty { break }
                     _ = try db.waitForNotifications(timeoutMilliseconds: 250, wakeDescriptor: databaseWake.descriptor)
                     continue
                 }
@@ -243,6 +255,8 @@ public final class Dispatcher: Sendable {
                 failures = 0
             } catch {
                 failures += 1
+                // If the connection broke, notifications were lost with it: listen again and re-read every app.
+                listening = false
                 if failures == 1 || failures % 20 == 0 {
                     logger.error("dispatcher cannot reach the database", metadata: ["error": "\(error)", "failures": "\(failures)"])
                 }
@@ -257,7 +271,7 @@ public final class Dispatcher: Sendable {
 
             let now = MonotonicClock.nanoseconds()
             if claimedCount > 0 { busyUntil = now + 1_000_000_000 }
-            if shared.withLock({ !$0.completed.isEmpty || !$0.returned.isEmpty || !$0.dropped.isEmpty || $0.stopping }) {
+            if shared.withLock({ !$0.completed.isEmpty || !$0.returned.isEmpty || $0.stopping }) {
                 continue
             }
             if claimedCount > 0 && claimedCount == wanted { continue }
@@ -275,7 +289,7 @@ public final class Dispatcher: Sendable {
                 }
                 if now < busyUntil { timeout = min(timeout, 50) }
                 timeout = min(timeout, max(0, (nextRenewal - now) / 1_000_000))
-                _ = try db.waitForNotifications(timeoutMilliseconds: Int(max(timeout, 1)), wakeDescriptor: databaseWake.descriptor)
+                handle(try db.waitForNotifications(timeoutMilliseconds: Int(max(timeout, 1)), wakeDescriptor: databaseWake.descriptor))
             } catch {
                 logger.warning("dispatcher lost its database connection while waiting", metadata: ["error": "\(error)"])
                 listening = false
@@ -305,29 +319,40 @@ public final class Dispatcher: Sendable {
             shared.withLock { state in
                 state.statistics.attempted += batch.count
                 if !result.disabledApps.isEmpty {
-                    state.cancelledApps.formUnion(result.disabledApps)
+                    state.appsToRelease.formUnion(result.disabledApps)
                     state.waker?.wake()
                 }
             }
         }
     }
 
-    /// Gives back deliveries never started at a stop, and fails those dropped because their app was disabled.
-    private func settle(_ toRelease: inout [Work], _ toFail: inout [Work], held: inout Holdings, db: PostgresConnection)
-        throws
-    {
-        if !toRelease.isEmpty {
-            let released = try DeliveryStore.release(ids: toRelease.map(\.delivery.id), db: db)
-            for work in toRelease { held.remove(id: work.delivery.id, appID: work.app.id) }
-            shared.withLock { $0.statistics.released += released }
-            logger.info("gave back claimed deliveries not attempted", metadata: ["deliveries": "\(released)"])
-            toRelease.removeAll()
+    /// Gives back deliveries that were never started (at a stop, or because their app changed since the claim).
+    private func release(_ toRelease: inout [Work], held: inout Holdings, db: PostgresConnection) throws {
+        guard !toRelease.isEmpty else { return }
+        let released = try DeliveryStore.release(ids: toRelease.map(\.delivery.id), db: db)
+        for work in toRelease { held.remove(id: work.delivery.id, appID: work.app.id) }
+        shared.withLock { $0.statistics.released += released }
+        logger.info("gave back claimed deliveries not attempted", metadata: ["deliveries": "\(released)"])
+        toRelease.removeAll()
+    }
+
+    /// Acts on notifications: an app or installation that changed gets its waiting deliveries handed back (the
+    /// next claim reads the app afresh, and fails them if it is disabled or uninstalled).
+    private func handle(_ notifications: [PostgresNotification]) {
+        var apps: Set<Int64> = []
+        var all = false
+        for notification in notifications where notification.channel == CacheNotifications.channel {
+            switch CacheNotifications.Change(notification.payload) {
+            case .app(let id): apps.insert(id)
+            case .unknown: all = true
+            case .apiToken, .organization, .project: break
+            }
         }
-        if !toFail.isEmpty {
-            try DeliveryStore.fail(ids: toFail.map(\.delivery.id), errorClass: "app_disabled", db: db)
-            for work in toFail { held.remove(id: work.delivery.id, appID: work.app.id) }
-            shared.withLock { $0.statistics.skipped += toFail.count }
-            toFail.removeAll()
+        guard all || !apps.isEmpty else { return }
+        shared.withLock { state in
+            state.appsToRelease.formUnion(apps)
+            if all { state.releaseAllWaiting = true }
+            state.waker?.wake()
         }
     }
 
@@ -428,12 +453,13 @@ public final class Dispatcher: Sendable {
         var inFlight: [Int64: (work: Work, headers: [(name: String, value: String)], sentAt: Double)] = [:]
 
         while true {
-            let (incoming, stopping, cancelled) = shared.withLock { state in
+            let (incoming, stopping, changedApps, releaseAll) = shared.withLock { state in
                 defer {
                     state.incoming.removeAll(keepingCapacity: true)
-                    state.cancelledApps.removeAll()
+                    state.appsToRelease.removeAll()
+                    state.releaseAllWaiting = false
                 }
-                return (state.incoming, state.stopping, state.cancelledApps)
+                return (state.incoming, state.stopping, state.appsToRelease, state.releaseAllWaiting)
             }
             for work in incoming {
                 if queues[work.app.id] == nil {
@@ -442,14 +468,14 @@ public final class Dispatcher: Sendable {
                 }
                 queues[work.app.id]?.items.append(work)
             }
-            var dropped: [Work] = []
-            for appID in cancelled {
-                if var queue = queues.removeValue(forKey: appID) { dropped += queue.takeAll() }
-            }
             var returned: [Work] = []
-            if stopping {
+            if stopping || releaseAll {
                 for appID in order { returned += queues[appID]?.takeAll() ?? [] }
                 queues.removeAll()
+            } else {
+                for appID in changedApps {
+                    if var queue = queues.removeValue(forKey: appID) { returned += queue.takeAll() }
+                }
             }
             order.removeAll { queues[$0] == nil }
 
@@ -481,8 +507,8 @@ public final class Dispatcher: Sendable {
                 order.removeAll { queues[$0]?.isEmpty ?? true }
                 for appID in queues.keys where queues[appID]?.isEmpty == true { queues[appID] = nil }
             }
-            if !completed.isEmpty || !returned.isEmpty || !dropped.isEmpty {
-                hand(completed: completed, returned: returned, dropped: dropped)
+            if !completed.isEmpty || !returned.isEmpty {
+                hand(completed: completed, returned: returned)
                 completed.removeAll()
             }
             if stopping && inFlight.isEmpty { break }
@@ -494,7 +520,7 @@ public final class Dispatcher: Sendable {
                 inFlightPerApp[appID] = left > 0 ? left : nil
                 completed.append(sentAttempt(work, headers, sentAt, response))
             }
-            if !completed.isEmpty { hand(completed: completed, returned: [], dropped: []) }
+            if !completed.isEmpty { hand(completed: completed, returned: []) }
         }
         shared.withLock {
             // The client goes away with this function: nobody may wake it any more.
@@ -514,11 +540,10 @@ public final class Dispatcher: Sendable {
             requestHeaders: headers, requestBody: work.delivery.payload, sentAt: sentAt, response: response)
     }
 
-    private func hand(completed: [SentAttempt], returned: [Work], dropped: [Work]) {
+    private func hand(completed: [SentAttempt], returned: [Work]) {
         shared.withLock { state in
             state.completed += completed
             state.returned += returned
-            state.dropped += dropped
         }
         databaseWake.signal()
     }

@@ -117,7 +117,7 @@ public struct AttemptRecorder: Sendable {
         let bothHookHeaders = errorID != nil && projectID != nil
         let record = AttemptRecord(
             deliveryID: sent.deliveryID, appID: sent.app.id, organizationID: sent.organizationID, attempt: sent.attempt,
-            eventType: sent.eventType, webhookURL: sent.app.webhookURL, attemptedAt: sent.sentAt,
+            eventType: sent.eventType, webhookURL: sent.app.webhookURL ?? "", attemptedAt: sent.sentAt,
             responseCode: outcome.responseCode, durationMilliseconds: response.durationMilliseconds,
             errorClass: outcome.errorClass, errorID: bothHookHeaders ? errorID : nil,
             projectID: bothHookHeaders ? projectID : nil, requestHeaders: RecordedText.headerJSON(sent.requestHeaders),

@@ -39,15 +39,17 @@ public enum DeliveryAttempt {
             resource: resource, webhookID: webhookID, app: app, body: body, requestID: requestID,
             timestamp: Int64(sentAt.rounded(.down)))
         let request = OutboundRequest(
-            url: app.webhookURL, headers: headers, body: body, timeoutMilliseconds: app.timeoutMilliseconds,
+            url: app.webhookURL ?? "", headers: headers, body: body, timeoutMilliseconds: app.timeoutMilliseconds,
             connectTimeoutMilliseconds: app.timeoutMilliseconds, maxResponseBodyBytes: maxResponseBodyBytes)
         return (request, sentAt)
     }
 
     /// The answer to an attempt the address policy refuses before anything is sent: with global targets off, a host
     /// name is not even looked up (the lookup is traffic to the resolver); nil when the URL may be tried.
-    static func refusedBeforeSending(url: String, policy: TargetPolicy) -> OutboundResponse? {
-        guard !policy.permitsHost(ofURL: url) else { return nil }
+    static func refusedBeforeSending(url: String?, policy: TargetPolicy) -> OutboundResponse? {
+        // An app without a webhook URL gets no delivery; should one reach an attempt anyway, it is an unusable URL.
+        guard let url else { return OutboundResponse(failure: .invalidURL) }
+        if policy.allowsGlobal || WebhookTarget.host(of: url).map(policy.permitsHost) == true { return nil }
         // 0.0.0.0:0 stands for "not resolved".
         return ConnectAddress(family: .ipv4, bytes: [0, 0, 0, 0], port: 0).map { OutboundResponse(failure: .blocked($0)) }
     }

@@ -9,11 +9,13 @@ public enum DisableFlow {
     public static let auditEvent = "internal-integration.disable"
     public static let enableAuditEvent = "internal-integration.enable"
 
-    /// Returns true when this call disabled the app, false when it already was disabled.
+    /// Returns true when this call disabled the app, false when it already was disabled. `by`: who disabled it by
+    /// hand (the audit entry's actor; no e-mail to the owners); nil for the broken rule (actor "Sentry", an e-mail
+    /// to each owner).
     @discardableResult
-    public static func disable(app: App, reason: String, config: Config, logger: Logger, db: PostgresConnection) throws
-        -> Bool
-    {
+    public static func disable(
+        app: App, reason: String, config: Config, logger: Logger, db: PostgresConnection, by actor: String? = nil
+    ) throws -> Bool {
         let disabled = try db.transaction { db -> Bool in
             // The conditional UPDATE takes the row lock; concurrent callers wait, re-check and find it disabled.
             let rows = try db.query(
@@ -25,14 +27,15 @@ public enum DisableFlow {
             guard let row = rows.first else { return false }
             let name = try row.decode(0, as: String.self)
             let slug = try row.decode(1, as: String.self)
-            let webhookURL = try row.decode(2, as: String.self)
+            let webhookURL = try row.decode(2, as: String?.self) ?? "(none)"
             let organizationID = try row.decode(3, as: Int64.self)
 
             try db.execute("DELETE FROM health_counters WHERE app_id = $1", app.id)
             try DeliveryStore.failWaiting(appID: app.id, errorClass: "app_disabled", db: db)
             try AuditStore.write(
                 organizationID: organizationID, event: auditEvent, data: .object(JSONObject([("name", .string(name))])),
-                actor: AuditStore.systemActor, db: db)
+                actor: actor ?? AuditStore.systemActor, db: db)
+            guard actor == nil else { return true }
 
             try OwnerNotices.enqueue(
                 .disabled,
@@ -42,7 +45,8 @@ public enum DisableFlow {
         }
         if disabled {
             logger.warning(
-                "app disabled by the broken rule", metadata: ["app": "\(app.slug)", "reason": "\(reason)"])
+                actor == nil ? "app disabled by the broken rule" : "app disabled by hand",
+                metadata: ["app": "\(app.slug)", "reason": "\(reason)"])
         }
         return disabled
     }

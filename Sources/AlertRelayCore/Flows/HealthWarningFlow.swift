@@ -30,7 +30,7 @@ public enum HealthWarningFlow {
             try OwnerNotices.enqueue(
                 .warning(verdict),
                 about: .init(
-                    appID: app.id, appName: app.name, appSlug: app.slug, webhookURL: app.webhookURL,
+                    appID: app.id, appName: app.name, appSlug: app.slug, webhookURL: app.webhookURL ?? "(none)",
                     organizationID: app.organizationID),
                 config: config, db: db)
             logger.warning(

@@ -6,7 +6,8 @@ import PostgresClient
 public enum RedeliveryFlow {
     /// The delivery behind request-log entry `logID` of `app`, with the body it sends, when it may be redelivered:
     /// 404 when the app has no such entry, 410 when the delivery is past its retention, 409 when the app is disabled
-    /// or no longer installed in the delivery's organization.
+    /// has no webhook URL, or is no longer installed in the delivery's organization
+    /// (except for `installation.deleted`, which is about an installation that is gone).
     public static func original(app: App, logID: String, db: PostgresConnection) throws -> (delivery: Delivery, payload: String) {
         let notFound = APIError.notFound("Request '\(logID)' does not exist in the log of app '\(app.slug)'.")
         guard let id = InputRules.id(logID), let deliveryID = try RequestLogStore.deliveryID(logID: id, appID: app.id, db: db)
@@ -17,7 +18,13 @@ public enum RedeliveryFlow {
         guard !app.isDisabled else {
             throw APIError.conflict("App '\(app.slug)' is disabled; enable it before redelivering.", code: "app_disabled")
         }
-        guard try AppStore.isInstalled(appID: app.id, organizationID: original.organizationID, db: db) else {
+        guard app.webhookURL != nil else {
+            throw APIError.conflict("App '\(app.slug)' has no webhook URL to send to.", code: "no_webhook_url")
+        }
+        // installation.deleted is about an installation that is gone by definition.
+        let stillInstalled = try original.eventType == InstallationFlow.deletedEventType
+            || AppStore.isInstalled(appID: app.id, organizationID: original.organizationID, db: db)
+        guard stillInstalled else {
             throw APIError.conflict("App '\(app.slug)' is no longer installed in that organization.", code: "not_installed")
         }
         return (original, payload)

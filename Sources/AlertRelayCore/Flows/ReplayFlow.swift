@@ -10,12 +10,15 @@ public enum ReplayFlow {
     public static let limit = 1000
 
     /// `since`: RFC 3339 UTC text the database takes. 409 when the app is disabled (enable it first: a disabled app's
-    /// deliveries would only fail again).
+    /// deliveries would only fail again) or has no webhook URL.
     public static func replay(
         app: App, organization: Organization, since: String, actor: String, db: PostgresConnection
     ) throws -> DeliveryStore.Replayed {
         guard !app.isDisabled else {
             throw APIError.conflict("App '\(app.slug)' is disabled; enable it before replaying.", code: "app_disabled")
+        }
+        guard app.webhookURL != nil else {
+            throw APIError.conflict("App '\(app.slug)' has no webhook URL to send to.", code: "no_webhook_url")
         }
         return try db.transaction { db in
             let replayed = try DeliveryStore.replayFailed(

@@ -35,7 +35,7 @@ public final class Application: Sendable {
     public func respond(to request: Request, services: ThreadServices) -> Response {
         let requestID = Self.requestID(from: request)
         var logger = self.logger
-        logger[metadataKey: "request-id"] = "\(requestID)"
+        logger[metadataKey: "request_id"] = "\(requestID)"
         var response: Response
         if let pages, pages.handles(request.path) {
             let context = RequestContext(app: self, services: services, requestID: requestID, logger: logger, parameters: [:])

@@ -1,4 +1,5 @@
 import AlertRelayLogic
+import SystemSupport
 
 /// How many inline webhook attempts one responder process makes at once, in all and per app (API.md "Alerts":
 /// beyond either limit an alert is queued and answered 202). Inline attempts hold a responder thread for up to the

@@ -63,6 +63,12 @@ public struct JSONBody: Sendable {
         return number
     }
 
+    public func optionalBool(_ field: String) throws(APIError) -> Bool? {
+        guard let value = object[field], value != .null else { return nil }
+        guard case .bool(let flag) = value else { throw Self.wrongType(field, "a boolean", value) }
+        return flag
+    }
+
     public func optionalStringArray(_ field: String) throws(APIError) -> [String]? {
         guard let value = object[field], value != .null else { return nil }
         guard case .array(let items) = value else { throw Self.wrongType(field, "an array of strings", value) }

@@ -19,6 +19,12 @@ public struct ClaimedJob: Sendable, Equatable {
     }
 }
 
+/// Where a job stands (`jobs.state`, sql/003_jobs.sql): `queued` until due and claimed, `running` while leased,
+/// then `done`, `dead` (out of attempts, or failed permanently) or `cancelled`.
+public enum JobState: String, Sendable, CaseIterable {
+    case queued, running, done, dead, cancelled
+}
+
 /// The worker's side of the job table: claiming with `FOR UPDATE SKIP LOCKED` under a lease, finishing, failing with
 /// backoff, giving back, and taking over jobs whose worker died. Every change of a claimed job is guarded by
 /// `locked_by`, so a worker whose lease was taken over can no longer touch the job.
@@ -101,7 +107,7 @@ public enum JobQueue {
             RETURNING state
             """, id, workerID, permanent, delaySeconds, String(error.prefix(2000)))
         guard let row = rows.first else { return .notOwned }
-        return try row.decode(0, as: String.self) == "dead" ? .dead : .retrying
+        return try JobState.decode(row, "state") == .dead ? .dead : .retrying
     }
 
     /// Gives claimed jobs that were never started back to the queue (their attempt is not counted) and wakes
@@ -115,7 +121,7 @@ public enum JobQueue {
                             locked_until = NULL, updated_at = now()
             WHERE id = ANY($1::bigint[]) AND locked_by = $2 AND state = 'running'
             """, ids, workerID)
-        if released > 0 { try db.execute("SELECT pg_notify('alert_relay_jobs', '')") }
+        if released > 0 { try db.notify(channel, payload: "") }
         return released
     }
 
@@ -153,9 +159,9 @@ public enum JobQueue {
         var requeued = 0
         var dead = 0
         for row in rows {
-            if try row.decode(0, as: String.self) == "dead" { dead += 1 } else { requeued += 1 }
+            if try JobState.decode(row, "state") == .dead { dead += 1 } else { requeued += 1 }
         }
-        if requeued > 0 { try db.execute("SELECT pg_notify('alert_relay_jobs', '')") }
+        if requeued > 0 { try db.notify(channel, payload: "") }
         return (requeued, dead)
     }
 
@@ -203,5 +209,16 @@ public struct JobBackoff: Sendable, Equatable {
         var value = 1.0
         for _ in 0..<Int(exponent) { value *= 2 }
         return value
+    }
+}
+
+extension JobState {
+    /// The state in column `column`; a value the enum does not know is a decoding error, never a silent default.
+    static func decode(_ row: PostgresRow, _ column: String) throws -> JobState {
+        let text = try row.decode(column, as: String.self)
+        guard let state = JobState(rawValue: text) else {
+            throw PostgresError(kind: .decoding, message: "unknown job state '\(text)'")
+        }
+        return state
     }
 }

@@ -3,6 +3,7 @@ import CurlClient
 import Logging
 import PostgresClient
 import Synchronization
+import SystemSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -111,7 +112,7 @@ public final class WorkerRuntime: Sendable {
             $0.liveThreads = bodies.count
         }
         for (index, body) in bodies.enumerated() {
-            guard spawnDetachedThread({ body(); self.threadExited() }) else {
+            guard Threads.startDetached({ body(); self.threadExited() }) else {
                 // Threads already running see the stop and wind down; the ones never started are not waited for.
                 state.withLock { $0.liveThreads -= bodies.count - index }
                 requestStop()
@@ -407,8 +408,8 @@ public final class WorkerRuntime: Sendable {
             }
         }
         logger.error(
-            "cannot \(what); the job runs again when its lease expires",
-            metadata: ["error": "\(lastError.map { "\($0)" } ?? "unknown")"])
+            "cannot persist a job's state; the job runs again when its lease expires",
+            metadata: ["action": "\(what)", "error": "\(lastError.map { "\($0)" } ?? "unknown")"])
         return nil
     }
 

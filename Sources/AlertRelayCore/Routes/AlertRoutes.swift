@@ -76,7 +76,6 @@ enum AlertRoutes {
     static func sendAlert(_ request: Request, _ context: RequestContext) throws -> Response {
         let organization = try Authenticator.authorize(request, context, organization: context.parameter("org"), scope: .alertsWrite)
         let input = try AlertInput(JSONBody.parse(request))
-        let wantsAsync = Self.prefersAsync(request)
 
         guard let project = try OrganizationStore.findProject(
             organizationID: organization.id, reference: input.projectReference, context: context)
@@ -84,65 +83,17 @@ enum AlertRoutes {
             throw APIError.notFound("Project '\(input.projectReference)' does not exist in organization '\(organization.slug)'.",
                                     code: "unknown_project")
         }
-        let requestID = RandomToken.uuid4Hex()
-        let webhookID = "msg_" + RandomToken.uuid4Hex()
-        func newDelivery(appID: Int64, installationUUID: String) -> DeliveryStore.NewDelivery {
+        let webhook = AlertWebhook(
+            appSlug: input.appSlug, eventType: eventType, resource: resource, projectID: project.id
+        ) { installationUUID in
             let payload = AlertPayload.build(AlertPayloadInput(
                 event: input.event, rule: input.rule, installationUUID: installationUUID, orgSlug: organization.slug,
                 projectSlug: project.slug, projectID: project.id, groupID: input.groupID, eventID: input.eventID,
                 urlPrefix: context.config.urlPrefix, additionalKey: input.additionalKey,
                 additionalPayload: input.additionalPayload))
-            return DeliveryStore.NewDelivery(
-                organizationID: organization.id, appID: appID, projectID: project.id, eventType: eventType,
-                resource: resource, requestID: requestID, webhookID: webhookID,
-                payload: String(decoding: payload.serialized(), as: UTF8.self), redeliveryOf: nil)
+            return String(decoding: payload.serialized(), as: UTF8.self)
         }
-
-        // Fast path: the app and installation seen last time, re-validated by the insert itself (one statement).
-        if let target = context.app.alertTargets.target(organizationID: organization.id, appSlug: input.appSlug) {
-            let new = newDelivery(appID: target.appID, installationUUID: target.installationUUID)
-            if let permit = wantsAsync ? nil : context.app.inlineLimiter.acquire(appID: target.appID) {
-                defer { context.app.inlineLimiter.release(permit) }
-                if let (app, delivery) = try DeliveryStore.insertForTarget(
-                    new, installationUUID: target.installationUUID, start: start(inline: true, context), db: context.db)
-                {
-                    guard let delivery else { throw disabledError(app) }
-                    return try respond(
-                        delivery, payload: new.payload, app: app, inline: true, organization: organization, context)
-                }
-            } else if let enqueued = try DeliveryStore.enqueueForTarget(
-                new, installationUUID: target.installationUUID, wake: context.app.dispatchWake.shouldWake(),
-                db: context.db)
-            {
-                switch enqueued {
-                case .queued(let delivery): return queued(delivery, organization: organization)
-                case .appDisabled: throw disabledError(appSlug: input.appSlug)
-                }
-            }
-            context.app.alertTargets.remove(organizationID: organization.id, appSlug: input.appSlug)
-        }
-
-        guard let (app, installationUUID) = try AppStore.findForAlert(
-            slug: input.appSlug, organizationID: organization.id, db: context.db),
-            installationUUID != nil || app.organizationID == organization.id || app.status == "published"
-        else {
-            throw APIError.notFound("App '\(input.appSlug)' does not exist.", code: "unknown_app")
-        }
-        guard let installationUUID else {
-            throw APIError.conflict("App '\(app.slug)' is not installed in organization '\(organization.slug)'.",
-                                    code: "not_installed")
-        }
-        guard !app.isDisabled else { throw disabledError(app) }
-        context.app.alertTargets.store(
-            .init(appID: app.id, installationUUID: installationUUID), organizationID: organization.id,
-            appSlug: input.appSlug)
-
-        let permit = wantsAsync ? nil : context.app.inlineLimiter.acquire(appID: app.id)
-        defer { permit.map(context.app.inlineLimiter.release) }
-        let new = newDelivery(appID: app.id, installationUUID: installationUUID)
-        let delivery = try DeliveryStore.insert(new, start: start(inline: permit != nil, context), db: context.db)
-        return try respond(
-            delivery, payload: new.payload, app: app, inline: permit != nil, organization: organization, context)
+        return try deliver(webhook, organization: organization, request: request, context: context)
     }
 
     /// Inline when the caller did not ask for async and the inline limits allow it; else queued, waking idle

@@ -5,7 +5,6 @@ import PostgresClient
 
 /// Apps (integrations) and installations (API.md).
 enum AppRoutes {
-    static let statuses = ["internal", "unpublished", "published"]
     static let maxTimeoutMilliseconds = 30_000
 
     static func register(_ router: inout Router) {
@@ -34,17 +33,21 @@ enum AppRoutes {
         let organization = try Authenticator.authorize(request, context, organization: context.parameter("org"), scope: .orgWrite)
         let body = try JSONBody.parse(request)
         let name = try Validation.name(body.string("name"))
-        let webhookURL = try validWebhookURL(body.string("webhook_url"))
-        let status = try body.optionalString("status") ?? "internal"
-        guard statuses.contains(status) else {
-            throw APIError.unprocessable("Field 'status' must be one of internal, unpublished, published.")
+        // Optional: an app without a webhook URL receives no webhooks (alerts to it are refused).
+        let webhookURL = try body.optionalString("webhook_url").map(validWebhookURL)
+        guard let status = AppStatus(rawValue: try body.optionalString("status") ?? AppStatus.internal.rawValue) else {
+            throw APIError.unprocessable(
+                "Field 'status' must be one of \(AppStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
+        // Applies to installations made with POST .../installations; an internal app's own installation, made here,
+        // is installed at once (as Sentry's internal integrations are).
+        let verifyInstall = try body.optionalBool("verify_install") ?? false
         let events = try body.optionalStringArray("events") ?? ["event_alert"]
         let timeout = try validTimeout(body.optionalInt("timeout_ms") ?? 1000)
         let givenSlug = try body.optionalString("slug").map(OrganizationRoutes.validSlug)
         var new = AppStore.NewApp(
             organizationID: organization.id, slug: givenSlug ?? Slug.make(from: name), name: name, status: status,
-            webhookURL: webhookURL, events: events, timeoutMilliseconds: timeout)
+            webhookURL: webhookURL, events: events, timeoutMilliseconds: timeout, verifyInstall: verifyInstall)
         // A derived slug that is taken gets a short random suffix; a slug the caller chose is a 409 instead.
         var attempt = 0
         while true {
@@ -80,11 +83,15 @@ enum AppRoutes {
         let webhookURL = try body.optionalString("webhook_url").map(validWebhookURL)
         let events = try body.optionalStringArray("events")
         let timeout = try body.optionalInt("timeout_ms").map(validTimeout)
-        for field in body.object.keys where !["name", "webhook_url", "events", "timeout_ms"].contains(field) {
-            throw APIError.badRequest("Field '\(field)' cannot be updated; updatable: name, webhook_url, events, timeout_ms.",
-                                      code: "unknown_field")
+        let updatable = ["name", "webhook_url", "events", "timeout_ms", "verify_install"]
+        for field in body.object.keys where !updatable.contains(field) {
+            throw APIError.badRequest(
+                "Field '\(field)' cannot be updated; updatable: \(updatable.joined(separator: ", ")).", code: "unknown_field")
         }
-        try AppStore.update(id: app.id, name: name, webhookURL: webhookURL, events: events, timeoutMilliseconds: timeout, db: context.db)
+        let verifyInstall = try body.optionalBool("verify_install")
+        try AppStore.update(
+            id: app.id, name: name, webhookURL: webhookURL, events: events, timeoutMilliseconds: timeout,
+            verifyInstall: verifyInstall, db: context.db)
         guard let updated = try AppStore.find(id: app.id, db: context.db) else {
             throw APIError.notFound("App '\(app.slug)' does not exist.")
         }
@@ -127,21 +134,16 @@ enum AppRoutes {
         let body = try JSONBody.parse(request)
         let target = try Authenticator.authorize(request, context, organization: body.string("organization"), scope: .orgWrite)
         guard Slug.isValid(slug), let app = try AppStore.find(slug: slug, db: context.db),
-            app.status == "published" || app.organizationID == target.id
+            app.status == .published || app.organizationID == target.id
         else {
             throw APIError.notFound("App '\(slug)' does not exist.")
         }
-        let installation = try context.db.transaction { db in
-            let installation = try AppStore.install(appID: app.id, organizationID: target.id, db: db)
-            try AuditStore.write(
-                organizationID: target.id, event: "sentry-app.install",
-                data: .object(JSONObject([("app", .string(app.slug)), ("uuid", .string(installation.uuid))])),
-                actor: try context.principal(for: request).actorName, db: db)
-            return installation
-        }
+        let installed = try InstallationFlow.install(
+            app: app, organization: target, actor: try context.principal(for: request).actorName, db: context.db)
         return .json(.object(JSONObject([
-            ("uuid", .string(installation.uuid)), ("app", .string(app.slug)), ("organization", .string(target.slug)),
-            ("status", .string("installed")), ("date_created", .string(installation.dateCreated)),
+            ("uuid", .string(installed.view.uuid)), ("app", .string(app.slug)), ("organization", .string(target.slug)),
+            ("status", .string(installed.view.status)), ("date_created", .string(installed.dateCreated)),
+            ("code", .string(installed.code)),
         ])), status: .created)
     }
 
@@ -154,20 +156,17 @@ enum AppRoutes {
             let organizationID = try AppStore.installationOrganization(appID: app.id, uuid: uuid, db: context.db)
         else { throw notFound }
         let principal = try Authenticator.authorize(request, context, ownerID: organizationID, scope: .orgAdmin, notFound: notFound)
-        try context.db.transaction { db in
-            guard try AppStore.uninstall(appID: app.id, uuid: uuid, db: db) else { throw notFound }
-            try AuditStore.write(
-                organizationID: organizationID, event: "sentry-app.uninstall",
-                data: .object(JSONObject([("app", .string(app.slug)), ("uuid", .string(uuid.lowercased()))])),
-                actor: principal.actorName, db: db)
-        }
+        guard let organization = try OrganizationStore.find(id: organizationID, context: context),
+            try InstallationFlow.uninstall(
+                app: app, uuid: uuid, organization: organization, actor: principal.actorName, db: context.db)
+        else { throw notFound }
         return .noContent()
     }
 
     // MARK: Validation
 
     static func validWebhookURL(_ url: String) throws(APIError) -> String {
-        if let problem = WebhookURLValidator.validate(url) {
+        if let problem = WebhookTarget.problem(with: url) {
             throw APIError.unprocessable("Field 'webhook_url' is invalid: \(problem)")
         }
         return url

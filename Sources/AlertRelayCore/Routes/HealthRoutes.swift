@@ -9,6 +9,7 @@ enum HealthRoutes {
         router.add(.post, "/api/0/sentry-apps/{app}/requests/{id}/redeliver", redeliver)
         router.add(.get, "/api/0/sentry-apps/{app}/health", health)
         router.add(.post, "/api/0/sentry-apps/{app}/enable", enable)
+        router.add(.post, "/api/0/sentry-apps/{app}/disable", disable)
     }
 
     static func listRequests(_ request: Request, _ context: RequestContext) throws -> Response {
@@ -78,6 +79,21 @@ enum HealthRoutes {
             ("disabled_reason", .optionalString(app.disabledReason)), ("broken", .bool(verdict.isBroken)),
             ("reason", .optionalString(verdict.reason)), ("days", .array(days)),
         ])))
+    }
+
+    /// Pauses an app by hand: the same disable as the broken rule's (nothing is sent to it until it is enabled, its
+    /// waiting deliveries fail `app_disabled`), audited with the caller as actor, and without the owners' e-mail
+    /// (an owner or admin did it). Disabling a disabled app changes nothing.
+    static func disable(_ request: Request, _ context: RequestContext) throws -> Response {
+        let (app, organization) = try AppRoutes.ownedApp(request, context, scope: .orgAdmin)
+        let actor = try context.principal(for: request).actorName
+        try DisableFlow.disable(
+            app: app, reason: "disabled by \(actor)", config: context.config, logger: context.logger, db: context.db,
+            by: actor)
+        guard let disabled = try AppStore.find(id: app.id, db: context.db) else {
+            throw APIError.notFound("App '\(app.slug)' does not exist.")
+        }
+        return .json(disabled.json(organizationSlug: organization.slug))
     }
 
     static func enable(_ request: Request, _ context: RequestContext) throws -> Response {

@@ -37,6 +37,8 @@ public enum Routes {
         AppRoutes.register(&router)
         AlertRoutes.register(&router)
         HealthRoutes.register(&router)
+        MetricAlertRoutes.register(&router)
+        InstallationAuthRoutes.register(&router)
         OwnerRoutes.register(&router)
         return router
     }

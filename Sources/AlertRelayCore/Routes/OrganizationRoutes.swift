@@ -12,6 +12,7 @@ enum OrganizationRoutes {
         router.add(.delete, "/api/0/organizations/{org}/members/{id}", deleteMember)
         router.add(.post, "/api/0/organizations/{org}/projects", createProject)
         router.add(.get, "/api/0/organizations/{org}/projects", listProjects)
+        router.add(.delete, "/api/0/organizations/{org}/projects/{project}", deleteProject)
         router.add(.post, "/api/0/organizations/{org}/api-tokens", createToken)
         router.add(.delete, "/api/0/organizations/{org}/api-tokens/{id}", deleteToken)
         router.add(.get, "/api/0/organizations/{org}/audit-logs", listAuditLog)
@@ -91,6 +92,26 @@ enum OrganizationRoutes {
         let page = try Page(query: QueryParameters(request.query))
         let projects = try OrganizationStore.listProjects(organizationID: organization.id, page: page, db: context.db)
         return page.response(projects.map { ($0.id, $0.json) }, request: request)
+    }
+
+    /// Deletes a project (by slug or id): alerts for it are refused from then on (404 `unknown_project`), in every
+    /// responder at once (the model cache is emptied everywhere, sql/012).
+    static func deleteProject(_ request: Request, _ context: RequestContext) throws -> Response {
+        let organization = try Authenticator.authorize(request, context, organization: context.parameter("org"), scope: .orgAdmin)
+        let reference = context.parameter("project")
+        guard let project = try OrganizationStore.findProject(organizationID: organization.id, reference: reference, context: context)
+        else {
+            throw APIError.notFound("Project '\(reference)' does not exist in organization '\(organization.slug)'.")
+        }
+        try context.db.transaction { db in
+            try db.execute("DELETE FROM projects WHERE id = $1", project.id)
+            try AuditStore.write(
+                organizationID: organization.id, event: "project.remove",
+                data: .object(JSONObject([("slug", .string(project.slug)), ("name", .string(project.name))])),
+                actor: try context.principal(for: request).actorName, db: db)
+        }
+        context.app.cache.removeAll()
+        return .noContent()
     }
 
     static func createToken(_ request: Request, _ context: RequestContext) throws -> Response {

@@ -33,4 +33,9 @@ public final class AlertTargetCache: Sendable {
     func remove(organizationID: Int64, appSlug: String) {
         entries.withLock { $0[Key(organizationID: organizationID, appSlug: appSlug)] = nil }
     }
+
+    /// Forgets every hint (an app or installation changed somewhere; the hints are checked anyway).
+    func removeAll() {
+        entries.withLock { $0.removeAll() }
+    }
 }

@@ -39,6 +39,53 @@ public struct AttemptRecord: Sendable, Equatable {
 /// dispatcher) is written by one statement with the batch's columns bound once as arrays: its request-log rows,
 /// the delivery updates (with their retries) and the health counters, summed per app, organization and day.
 public enum AttemptStore {
+    private static let recordSQL: SQL = """
+        WITH input AS (
+            SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::int[], $5::text[], $6::text[],
+                                 $7::float8[], $8::int[], $9::float8[], $10::text[], $11::text[], $12::text[],
+                                 $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::float8[],
+                                 $19::text[])
+                AS i(delivery_id, app_id, organization_id, attempt, event_type, webhook_url, attempted_at,
+                     response_code, duration_ms, error_class, error_id, project_id, request_headers, request_body,
+                     response_headers, response_body, status, retry_delay, counter)
+        ), logged AS (
+            INSERT INTO request_log (app_id, organization_id, delivery_id, attempt, date, event_type, webhook_url,
+                                     response_code, duration_ms, error_class, error_id, project_id, request_headers,
+                                     request_body, response_headers, response_body)
+            SELECT app_id, organization_id, delivery_id, attempt, to_timestamp(attempted_at), event_type, webhook_url,
+                   response_code, duration_ms, error_class, error_id, project_id, request_headers, request_body,
+                   response_headers, response_body
+            FROM input
+        ), counted AS (
+            INSERT INTO health_counters AS h (app_id, organization_id, day, shard, success, error, timeout, fatal)
+            SELECT i.app_id, i.organization_id, (to_timestamp(i.attempted_at) AT TIME ZONE 'UTC')::date, $20,
+                   count(*) FILTER (WHERE i.counter = 'success'), count(*) FILTER (WHERE i.counter = 'error'),
+                   count(*) FILTER (WHERE i.counter = 'timeout'), count(*) FILTER (WHERE i.counter = 'fatal')
+            FROM input i
+            WHERE i.counter IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM apps a WHERE a.id = i.app_id AND a.disabled_at IS NOT NULL)
+            GROUP BY 1, 2, 3
+            ORDER BY 1, 2, 3
+            ON CONFLICT (app_id, organization_id, day, shard) DO UPDATE
+                SET success = h.success + excluded.success, error = h.error + excluded.error,
+                    timeout = h.timeout + excluded.timeout, fatal = h.fatal + excluded.fatal
+        )
+        -- Each delivery by primary key (`id = ANY`), its new values found by position in the bound arrays: no join
+        -- for the planner to get wrong (a hash join would read every pending delivery; a nested loop over the
+        -- batch, the batch once per row). "Pending" is written as NOT IN the final states so that the planner
+        -- cannot use deliveries_due_idx, whose predicate it would imply, to read every pending delivery instead.
+        UPDATE deliveries d
+        SET status = ($17::text[])[array_position($1::bigint[], d.id)],
+            attempts = ($4::int[])[array_position($1::bigint[], d.id)],
+            response_code = ($8::int[])[array_position($1::bigint[], d.id)],
+            error_class = ($10::text[])[array_position($1::bigint[], d.id)],
+            due_at = now() + make_interval(secs => ($18::float8[])[array_position($1::bigint[], d.id)]),
+            date_updated = now()
+        WHERE d.id = ANY($1::bigint[]) AND d.status NOT IN ('delivered', 'failed')
+          AND d.attempts = ($4::int[])[array_position($1::bigint[], d.id)] - 1
+        RETURNING \(Delivery.columnsOfD)
+        """
+
     /// Records `attempts` and returns the deliveries they moved on. An attempt whose number is not the one after
     /// its delivery's recorded attempts (a duplicate: its sender's lease had been taken over) is logged and
     /// counted but moves nothing. Attempts for apps that are disabled by now are logged but not counted (the
@@ -47,54 +94,7 @@ public enum AttemptStore {
         guard !attempts.isEmpty else { return [] }
         // Counter rows are upserted in key order, so concurrent batches lock shared rows in the same order.
         let rows = try db.query(
-            """
-            WITH input AS (
-                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::int[], $5::text[], $6::text[],
-                                     $7::float8[], $8::int[], $9::float8[], $10::text[], $11::text[], $12::text[],
-                                     $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::float8[],
-                                     $19::text[])
-                    AS i(delivery_id, app_id, organization_id, attempt, event_type, webhook_url, attempted_at,
-                         response_code, duration_ms, error_class, error_id, project_id, request_headers, request_body,
-                         response_headers, response_body, status, retry_delay, counter)
-            ), logged AS (
-                INSERT INTO request_log (app_id, organization_id, delivery_id, attempt, date, event_type, webhook_url,
-                                         response_code, duration_ms, error_class, error_id, project_id, request_headers,
-                                         request_body, response_headers, response_body)
-                SELECT app_id, organization_id, delivery_id, attempt, to_timestamp(attempted_at), event_type, webhook_url,
-                       response_code, duration_ms, error_class, error_id, project_id, request_headers, request_body,
-                       response_headers, response_body
-                FROM input
-            ), counted AS (
-                INSERT INTO health_counters AS h (app_id, organization_id, day, shard, success, error, timeout, fatal)
-                SELECT i.app_id, i.organization_id, (to_timestamp(i.attempted_at) AT TIME ZONE 'UTC')::date, $20,
-                       count(*) FILTER (WHERE i.counter = 'success'), count(*) FILTER (WHERE i.counter = 'error'),
-                       count(*) FILTER (WHERE i.counter = 'timeout'), count(*) FILTER (WHERE i.counter = 'fatal')
-                FROM input i
-                WHERE i.counter IS NOT NULL
-                  AND NOT EXISTS (SELECT 1 FROM apps a WHERE a.id = i.app_id AND a.disabled_at IS NOT NULL)
-                GROUP BY 1, 2, 3
-                ORDER BY 1, 2, 3
-                ON CONFLICT (app_id, organization_id, day, shard) DO UPDATE
-                    SET success = h.success + excluded.success, error = h.error + excluded.error,
-                        timeout = h.timeout + excluded.timeout, fatal = h.fatal + excluded.fatal
-            )
-            -- Each delivery by primary key (`id = ANY`), its new values found by position in the bound arrays: no join
-            -- for the planner to get wrong (a hash join would read every pending delivery; a nested loop over the
-            -- batch, the batch once per row). "Pending" is written as NOT IN the final states so that the planner
-            -- cannot use deliveries_due_idx, whose predicate it would imply, to read every pending delivery instead.
-            UPDATE deliveries d
-            SET status = ($17::text[])[array_position($1::bigint[], d.id)],
-                attempts = ($4::int[])[array_position($1::bigint[], d.id)],
-                response_code = ($8::int[])[array_position($1::bigint[], d.id)],
-                error_class = ($10::text[])[array_position($1::bigint[], d.id)],
-                due_at = now() + make_interval(secs => ($18::float8[])[array_position($1::bigint[], d.id)]),
-                date_updated = now()
-            WHERE d.id = ANY($1::bigint[]) AND d.status NOT IN ('delivered', 'failed')
-              AND d.attempts = ($4::int[])[array_position($1::bigint[], d.id)] - 1
-            RETURNING d.id, d.organization_id, d.app_id, d.project_id, d.event_type, d.resource, d.request_id,
-                      d.webhook_id, d.status, d.attempts, d.response_code, d.error_class,
-                      rfc3339(d.due_at) AS due_at, rfc3339(d.date_created) AS date_created
-            """,
+            composed: recordSQL,
             binds: [
                 attempts.map(\.deliveryID), attempts.map(\.appID), attempts.map(\.organizationID), attempts.map(\.attempt),
                 attempts.map(\.eventType), attempts.map(\.webhookURL), attempts.map(\.attemptedAt),

@@ -41,9 +41,23 @@ public struct Delivery: Sendable, Equatable {
         ]))
     }
 
-    /// Decodes the delivery columns a statement returns under these names, each prefixed with `prefix`:
-    /// `id organization_id app_id project_id event_type resource request_id webhook_id status attempts
-    /// response_code error_class due_at date_created` (the two times as RFC 3339 text).
+    /// Every column of `deliveries` but the payload, the two times as RFC 3339 text: what ``init(_:prefix:)``
+    /// decodes. `{t}` stands for the table alias.
+    private static let columnList: [(expression: StaticString, name: StaticString)] = [
+        ("{t}id", "id"), ("{t}organization_id", "organization_id"), ("{t}app_id", "app_id"),
+        ("{t}project_id", "project_id"), ("{t}event_type", "event_type"), ("{t}resource", "resource"),
+        ("{t}request_id", "request_id"), ("{t}webhook_id", "webhook_id"), ("{t}status", "status"),
+        ("{t}attempts", "attempts"), ("{t}response_code", "response_code"), ("{t}error_class", "error_class"),
+        ("rfc3339({t}due_at)", "due_at"), ("rfc3339({t}date_created)", "date_created"),
+    ]
+    /// The list for a statement on `deliveries` alone.
+    static let columns = SQL.selectList(columnList)
+    /// The list from table alias `d` (an UPDATE with a FROM clause).
+    static let columnsOfD = SQL.selectList(columnList, table: "d")
+    /// The list named `d_…`, beside another table's columns in the same row.
+    static let prefixedColumns = SQL.selectList(columnList, prefix: "d_")
+
+    /// Decodes the columns of ``columns`` named with `prefix`.
     init(_ row: PostgresRow, prefix: String = "") throws {
         func column(_ name: String) -> String { prefix.isEmpty ? name : prefix + name }
         let statusText = try row.decode(column("status"), as: String.self)

@@ -54,31 +54,52 @@ public enum DeliveryStore {
         var commitsAsynchronously: Bool { if case .inline(let asyncCommit) = self { asyncCommit } else { false } }
     }
 
+    private static let insertSQL: SQL = """
+        WITH d AS (
+            INSERT INTO deliveries (organization_id, app_id, project_id, event_type, resource, request_id, webhook_id,
+                                    payload, status, due_at, redelivery_of)
+            SELECT $1, a.id, $3, $4, $5, $6, $7, $8,
+                   CASE WHEN $10 THEN 'queued' ELSE 'sending' END,
+                   CASE WHEN $10 THEN now() ELSE now() + make_interval(secs => a.timeout_ms / 1000.0 + $11) END, $9
+            FROM apps a WHERE a.id = $2
+            RETURNING \(Delivery.columns)
+        ), effects AS (
+            SELECT (SELECT count(*) FROM (SELECT pg_notify($14, '') FROM d WHERE $12) n) AS woken,
+                   (SELECT set_config('synchronous_commit', 'off', true) FROM d WHERE $13) AS commit_mode
+        )
+        SELECT d.* FROM d CROSS JOIN effects
+        """
+
     /// Records a delivery for an app the caller has read (no installation check here) and returns it.
     public static func insert(_ new: NewDelivery, start: Start, db: PostgresConnection) throws -> Delivery {
         let rows = try db.query(
-            """
-            WITH d AS (
-                INSERT INTO deliveries (organization_id, app_id, project_id, event_type, resource, request_id, webhook_id,
-                                        payload, status, due_at, redelivery_of)
-                SELECT $1, a.id, $3, $4, $5, $6, $7, $8,
-                       CASE WHEN $10 THEN 'queued' ELSE 'sending' END,
-                       CASE WHEN $10 THEN now() ELSE now() + make_interval(secs => a.timeout_ms / 1000.0 + $11) END, $9
-                FROM apps a WHERE a.id = $2
-                RETURNING id, organization_id, app_id, project_id, event_type, resource, request_id, webhook_id, status,
-                          attempts, response_code, error_class, rfc3339(due_at) AS due_at,
-                          rfc3339(date_created) AS date_created
-            ), effects AS (
-                SELECT (SELECT count(*) FROM (SELECT pg_notify('alert_relay_deliveries', '') FROM d WHERE $12) n) AS woken,
-                       (SELECT set_config('synchronous_commit', 'off', true) FROM d WHERE $13) AS commit_mode
-            )
-            SELECT d.* FROM d CROSS JOIN effects
-            """, new.organizationID, new.appID, new.projectID, new.eventType, new.resource, new.requestID,
+            composed: Self.insertSQL,
+            binds: [new.organizationID, new.appID, new.projectID, new.eventType, new.resource, new.requestID,
             new.webhookID, new.payload, new.redeliveryOf, start.isQueued, inlineLeaseMarginSeconds, start.wakes,
-            start.commitsAsynchronously)
+            start.commitsAsynchronously, wakeChannel])
         guard let row = rows.first else { throw PostgresError(kind: .usage, message: "app \(new.appID) does not exist") }
         return try Delivery(row)
     }
+
+    private static let insertForTargetSQL: SQL = """
+        WITH a AS (
+            SELECT r.* FROM app_rows r
+            JOIN installations i ON i.app_id = r.id AND i.organization_id = $1 AND i.uuid = $3::uuid
+            WHERE r.id = $2
+        ), d AS (
+            INSERT INTO deliveries (organization_id, app_id, project_id, event_type, resource, request_id, webhook_id,
+                                    payload, status, due_at, redelivery_of)
+            SELECT $1, a.id, $4, $5, $6, $7, $8, $9,
+                   CASE WHEN $11 THEN 'queued' ELSE 'sending' END,
+                   CASE WHEN $11 THEN now() ELSE now() + make_interval(secs => a.timeout_ms / 1000.0 + $12) END, $10
+            FROM a WHERE a.disabled_at IS NULL
+            RETURNING \(Delivery.prefixedColumns)
+        ), effects AS (
+            SELECT (SELECT count(*) FROM (SELECT pg_notify($15, '') FROM d WHERE $13) n) AS woken,
+                   (SELECT set_config('synchronous_commit', 'off', true) FROM d WHERE $14) AS commit_mode
+        )
+        SELECT a.*, d.* FROM a LEFT JOIN d ON true CROSS JOIN effects
+        """
 
     /// The alert route's one statement for a known app and installation: re-validates both (the caller's ids may be
     /// stale), reads the app's current state (secrets included, so a rotation applies at once) and, unless the app
@@ -88,31 +109,10 @@ public enum DeliveryStore {
         _ new: NewDelivery, installationUUID: String, start: Start, db: PostgresConnection
     ) throws -> (app: App, delivery: Delivery?)? {
         let rows = try db.query(
-            """
-            WITH a AS (
-                SELECT r.* FROM app_rows r
-                JOIN installations i ON i.app_id = r.id AND i.organization_id = $1 AND i.uuid = $3::uuid
-                WHERE r.id = $2
-            ), d AS (
-                INSERT INTO deliveries (organization_id, app_id, project_id, event_type, resource, request_id, webhook_id,
-                                        payload, status, due_at, redelivery_of)
-                SELECT $1, a.id, $4, $5, $6, $7, $8, $9,
-                       CASE WHEN $11 THEN 'queued' ELSE 'sending' END,
-                       CASE WHEN $11 THEN now() ELSE now() + make_interval(secs => a.timeout_ms / 1000.0 + $12) END, $10
-                FROM a WHERE a.disabled_at IS NULL
-                RETURNING id AS d_id, organization_id AS d_organization_id, app_id AS d_app_id, project_id AS d_project_id,
-                          event_type AS d_event_type, resource AS d_resource, request_id AS d_request_id,
-                          webhook_id AS d_webhook_id, status AS d_status, attempts AS d_attempts,
-                          response_code AS d_response_code, error_class AS d_error_class, rfc3339(due_at) AS d_due_at,
-                          rfc3339(date_created) AS d_date_created
-            ), effects AS (
-                SELECT (SELECT count(*) FROM (SELECT pg_notify('alert_relay_deliveries', '') FROM d WHERE $13) n) AS woken,
-                       (SELECT set_config('synchronous_commit', 'off', true) FROM d WHERE $14) AS commit_mode
-            )
-            SELECT a.*, d.* FROM a LEFT JOIN d ON true CROSS JOIN effects
-            """, new.organizationID, new.appID, installationUUID, new.projectID, new.eventType, new.resource,
+            composed: Self.insertForTargetSQL,
+            binds: [new.organizationID, new.appID, installationUUID, new.projectID, new.eventType, new.resource,
             new.requestID, new.webhookID, new.payload, new.redeliveryOf, start.isQueued, inlineLeaseMarginSeconds,
-            start.wakes, start.commitsAsynchronously)
+            start.wakes, start.commitsAsynchronously, wakeChannel])
         guard let row = rows.first else { return nil }
         let app = try AppStore.app(row)
         return (app, try row.decode("d_id", as: Int64?.self) == nil ? nil : try Delivery(row, prefix: "d_"))
@@ -125,6 +125,22 @@ public enum DeliveryStore {
         case appDisabled
     }
 
+    private static let enqueueForTargetSQL: SQL = """
+        WITH a AS (
+            SELECT a.id, a.disabled_at IS NOT NULL AS disabled FROM apps a
+            JOIN installations i ON i.app_id = a.id AND i.organization_id = $1 AND i.uuid = $3::uuid
+            WHERE a.id = $2
+        ), d AS (
+            INSERT INTO deliveries (organization_id, app_id, project_id, event_type, resource, request_id, webhook_id,
+                                    payload, status, due_at, redelivery_of)
+            SELECT $1, a.id, $4, $5, $6, $7, $8, $9, 'queued', now(), $10 FROM a WHERE NOT a.disabled
+            RETURNING id, (extract(epoch FROM date_created) * 1000000)::bigint AS created_us
+        )
+        SELECT a.disabled, d.id, d.created_us,
+               (SELECT count(*) FROM (SELECT pg_notify($12, '') FROM d WHERE $11) n) AS woken
+        FROM a LEFT JOIN d ON true
+        """
+
     /// The queued alert's one statement for a known app and installation (the ingest path, kept to what it
     /// needs): re-validates both, and unless the app is disabled records the delivery `queued`, due now, waking idle
     /// dispatchers when `wake`. `nil` when the app or the installation is not what the caller thought.
@@ -132,22 +148,9 @@ public enum DeliveryStore {
         _ new: NewDelivery, installationUUID: String, wake: Bool, db: PostgresConnection
     ) throws -> Enqueued? {
         let rows = try db.query(
-            """
-            WITH a AS (
-                SELECT a.id, a.disabled_at IS NOT NULL AS disabled FROM apps a
-                JOIN installations i ON i.app_id = a.id AND i.organization_id = $1 AND i.uuid = $3::uuid
-                WHERE a.id = $2
-            ), d AS (
-                INSERT INTO deliveries (organization_id, app_id, project_id, event_type, resource, request_id, webhook_id,
-                                        payload, status, due_at, redelivery_of)
-                SELECT $1, a.id, $4, $5, $6, $7, $8, $9, 'queued', now(), $10 FROM a WHERE NOT a.disabled
-                RETURNING id, (extract(epoch FROM date_created) * 1000000)::bigint AS created_us
-            )
-            SELECT a.disabled, d.id, d.created_us,
-                   (SELECT count(*) FROM (SELECT pg_notify('alert_relay_deliveries', '') FROM d WHERE $11) n) AS woken
-            FROM a LEFT JOIN d ON true
-            """, new.organizationID, new.appID, installationUUID, new.projectID, new.eventType, new.resource,
-            new.requestID, new.webhookID, new.payload, new.redeliveryOf, wake)
+            composed: Self.enqueueForTargetSQL,
+            binds: [new.organizationID, new.appID, installationUUID, new.projectID, new.eventType, new.resource,
+            new.requestID, new.webhookID, new.payload, new.redeliveryOf, wake, wakeChannel])
         guard let row = rows.first else { return nil }
         guard !(try row.decode("disabled", as: Bool.self)),
             let id = try row.decode("id", as: Int64?.self), let created = try row.decode("created_us", as: Int64?.self)
@@ -159,25 +162,26 @@ public enum DeliveryStore {
             dueAt: RFC3339.format(unixMicroseconds: created), dateCreated: RFC3339.format(unixMicroseconds: created)))
     }
 
+    private static let findSQL: SQL = """
+        SELECT \(Delivery.columns) FROM deliveries WHERE id = $1
+        """
+
     public static func find(id: Int64, db: PostgresConnection) throws -> Delivery? {
         let rows = try db.query(
-            """
-            SELECT id, organization_id, app_id, project_id, event_type, resource, request_id, webhook_id, status,
-                   attempts, response_code, error_class, rfc3339(due_at) AS due_at, rfc3339(date_created) AS date_created
-            FROM deliveries WHERE id = $1
-            """, id)
+            composed: Self.findSQL,
+            binds: [id])
         return try rows.first.map { try Delivery($0) }
     }
+
+    private static let findWithPayloadSQL: SQL = """
+        SELECT \(Delivery.columns), payload FROM deliveries WHERE id = $1
+        """
 
     /// The delivery and the exact body it sends (for a redelivery of the same message).
     public static func findWithPayload(id: Int64, db: PostgresConnection) throws -> (delivery: Delivery, payload: String)? {
         let rows = try db.query(
-            """
-            SELECT id, organization_id, app_id, project_id, event_type, resource, request_id, webhook_id, status,
-                   attempts, response_code, error_class, rfc3339(due_at) AS due_at, rfc3339(date_created) AS date_created,
-                   payload
-            FROM deliveries WHERE id = $1
-            """, id)
+            composed: Self.findWithPayloadSQL,
+            binds: [id])
         return try rows.first.map { (try Delivery($0), try $0.decode("payload", as: String.self)) }
     }
 
@@ -277,8 +281,10 @@ public enum DeliveryStore {
             FROM claimed WHERE d.id = claimed.id
             RETURNING d.id, d.organization_id, d.app_id, d.event_type, d.resource, d.request_id, d.webhook_id, d.payload,
                       d.attempts,
-                      EXISTS (SELECT 1 FROM installations i
-                              WHERE i.app_id = d.app_id AND i.organization_id = d.organization_id) AS installed
+                      -- installation.deleted is sent after its installation is gone.
+                      d.event_type = 'installation.deleted'
+                          OR EXISTS (SELECT 1 FROM installations i
+                                     WHERE i.app_id = d.app_id AND i.organization_id = d.organization_id) AS installed
             """, afterAppID, heldApps, heldCounts, perAppLimit, limit, leaseSeconds)
         var claimed: [Claimed] = []
         claimed.reserveCapacity(rows.count)

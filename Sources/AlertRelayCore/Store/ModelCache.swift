@@ -1,8 +1,8 @@
 import Synchronization
 
 /// The model cache of BEHAVIOUR A7: organizations (by id and slug) and projects (by id and by organization + slug)
-/// with a TTL. Saving an object in this process rewrites its entry (the API deletes neither). Other processes see a change
-/// within the TTL.
+/// with a TTL. Saving an object in this process rewrites its entry; a change made anywhere (any process, any host)
+/// empties it through the cache listener (`CacheListener`, sql/012), and the TTL stays as a safety net.
 public final class ModelCache: Sendable {
     enum Key: Hashable, Sendable {
         case organizationID(Int64)
@@ -37,12 +37,26 @@ public final class ModelCache: Sendable {
         return nil
     }
 
-    func store(_ organization: Organization) {
-        insert(.organization(organization), keys: [.organizationID(organization.id), .organizationSlug(organization.slug)])
+    /// Taken before a row is read from the database, and handed back to `store(_:readIn:)`: a row read before
+    /// an invalidation is not stored after it.
+    var generation: Int { entries.generation }
+
+    func store(_ organization: Organization, readIn generation: Int? = nil) {
+        insert(
+            .organization(organization), keys: [.organizationID(organization.id), .organizationSlug(organization.slug)],
+            readIn: generation)
     }
 
-    func store(_ project: Project) {
-        insert(.project(project), keys: [.projectID(project.id), .projectSlug(organizationID: project.organizationID, slug: project.slug)])
+    func store(_ project: Project, readIn generation: Int? = nil) {
+        insert(
+            .project(project),
+            keys: [.projectID(project.id), .projectSlug(organizationID: project.organizationID, slug: project.slug)],
+            readIn: generation)
+    }
+
+    /// Forgets every entry (an organization or project changed somewhere).
+    public func removeAll() {
+        entries.removeAll()
     }
 
     private func lookup(_ key: Key) -> Value? {
@@ -55,7 +69,7 @@ public final class ModelCache: Sendable {
         return value
     }
 
-    private func insert(_ value: Value, keys: [Key]) {
-        entries.store(value, for: keys)
+    private func insert(_ value: Value, keys: [Key], readIn generation: Int?) {
+        entries.store(value, for: keys, readIn: generation)
     }
 }

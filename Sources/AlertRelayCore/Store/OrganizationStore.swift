@@ -20,21 +20,23 @@ public enum OrganizationStore {
 
     public static func find(slug: String, context: RequestContext) throws -> Organization? {
         if let cached = context.app.cache.organization(.organizationSlug(slug)) { return cached }
+        let generation = context.app.cache.generation
         let rows = try context.db.query(
             "SELECT id, slug, name, rfc3339(date_created) FROM organizations WHERE slug = $1", slug)
         guard let row = rows.first else { return nil }
         let found = try organization(row)
-        context.app.cache.store(found)
+        context.app.cache.store(found, readIn: generation)
         return found
     }
 
     public static func find(id: Int64, context: RequestContext) throws -> Organization? {
         if let cached = context.app.cache.organization(.organizationID(id)) { return cached }
+        let generation = context.app.cache.generation
         let rows = try context.db.query(
             "SELECT id, slug, name, rfc3339(date_created) FROM organizations WHERE id = $1", id)
         guard let row = rows.first else { return nil }
         let found = try organization(row)
-        context.app.cache.store(found)
+        context.app.cache.store(found, readIn: generation)
         return found
     }
 
@@ -64,17 +66,20 @@ public enum OrganizationStore {
             // All digits: the id first, then (a slug may be all digits too) the slug. A cached project of another
             // organization is an answer too: it is not this organization's, so look up the slug.
             var byID = context.app.cache.project(.projectID(id))
+            let generation = context.app.cache.generation
             if byID == nil, let row = try context.db.query(
                 "SELECT id, organization_id, slug, name, rfc3339(date_created) FROM projects WHERE id = $1", id
             ).first {
-                byID = try project(row)
-                byID.map(context.app.cache.store)
+                let found = try project(row)
+                context.app.cache.store(found, readIn: generation)
+                byID = found
             }
             if let byID, byID.organizationID == organizationID { return byID }
         }
         if let cached = context.app.cache.project(.projectSlug(organizationID: organizationID, slug: reference)) {
             return cached
         }
+        let generation = context.app.cache.generation
         let rows = try context.db.query(
             """
             SELECT id, organization_id, slug, name, rfc3339(date_created) FROM projects
@@ -82,7 +87,7 @@ public enum OrganizationStore {
             """, organizationID, reference)
         guard let row = rows.first else { return nil }
         let found = try project(row)
-        context.app.cache.store(found)
+        context.app.cache.store(found, readIn: generation)
         return found
     }
 

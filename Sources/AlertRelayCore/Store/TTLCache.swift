@@ -1,3 +1,5 @@
+import SystemSupport
+
 /// Values by key for a fixed time, shared by the responder's threads: the token cache and the model cache.
 ///
 /// Expired entries are dropped when read; past `capacity` entries the table is cleared (cheap, bounded memory).

@@ -78,8 +78,8 @@ enum Views {
 
     static func app(_ app: App, paths: Paths, timeoutThreshold: Int) -> View {
         var view: View = [
-            "name": app.name, "slug": app.slug, "webhookURL": app.webhookURL, "timeout": Text.timeout(app.timeoutMilliseconds),
-            "kind": app.status, "settingsHref": paths.settings(app.slug), "dashboardHref": paths.dashboard(app.slug),
+            "name": app.name, "slug": app.slug, "webhookURL": app.webhookURL ?? "(none)", "timeout": Text.timeout(app.timeoutMilliseconds),
+            "kind": app.status.rawValue, "settingsHref": paths.settings(app.slug), "dashboardHref": paths.dashboard(app.slug),
             "disabled": app.isDisabled,
         ]
         if let since = app.disabledAt {
@@ -94,7 +94,7 @@ enum Views {
         view["orgName"] = organizationName
         view["apps"] = apps.map { app -> View in
             [
-                "name": app.name, "settingsHref": frame.paths.settings(app.slug), "webhookURL": app.webhookURL,
+                "name": app.name, "settingsHref": frame.paths.settings(app.slug), "webhookURL": app.webhookURL ?? "(none)",
                 "state": app.isDisabled ? "disabled" : "active", "stateLabel": app.isDisabled ? "Disabled" : "Active",
             ]
         }

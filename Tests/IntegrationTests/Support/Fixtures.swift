@@ -73,6 +73,8 @@ enum Fixtures {
         /// The receiver path the app's webhooks go to.
         var path: String
         var organization: Organization
+        /// The public half of the client credentials (the token exchange).
+        var clientID: String = ""
     }
 
     /// An API error: `status`, a JSON body with a non-empty `detail` and a snake_case `code` (equal to `code` if given).
@@ -151,21 +153,86 @@ enum Fixtures {
     }
 
     /// An app whose webhooks go to the receiver at a unique path (or to `webhookURL` when given).
+    /// With `withoutWebhook` the app has no webhook URL (`webhookURL` is then empty); `verifyInstall` keeps its
+    /// installations pending until the integration marks them installed.
     static func makeApp(
-        org: Organization, name: String? = nil, status: String = "internal", timeoutMs: Int = 2000, webhookURL: String? = nil
+        org: Organization, name: String? = nil, status: String = "internal", timeoutMs: Int = 2000, webhookURL: String? = nil,
+        verifyInstall: Bool = false, withoutWebhook: Bool = false
     ) throws -> App {
         let path = "/e2e/" + random(16)
-        let url = webhookURL ?? receiverURL + path
+        let url = withoutWebhook ? "" : webhookURL ?? receiverURL + path
         let name = name ?? "e2e app \(random(8))"
+        var fields: [String: Any] = ["name": name, "status": status, "timeout_ms": timeoutMs, "verify_install": verifyInstall]
+        if !withoutWebhook { fields["webhook_url"] = url }
         let response = try TestHTTP.api(
-            "POST", "/api/0/organizations/\(org.slug)/sentry-apps", token: admin,
-            json: try TestHTTP.encode(["name": name, "webhook_url": url, "status": status, "timeout_ms": timeoutMs]))
+            "POST", "/api/0/organizations/\(org.slug)/sentry-apps", token: admin, json: try TestHTTP.encode(fields))
         try expect(response, 201, "create app")
         let object = try response.object()
         guard let id = int64(object["id"]), let uuid = object["uuid"] as? String, let slug = object["slug"] as? String,
-            let secret = object["client_secret"] as? String
-        else { throw TestHTTP.Failure("app without id/uuid/slug/client_secret: \(response.text)") }
-        return App(id: id, uuid: uuid, slug: slug, name: name, secret: secret, webhookURL: url, path: path, organization: org)
+            let secret = object["client_secret"] as? String, let clientID = object["client_id"] as? String
+        else { throw TestHTTP.Failure("app without id/uuid/slug/client_secret/client_id: \(response.text)") }
+        return App(
+            id: id, uuid: uuid, slug: slug, name: name, secret: secret, webhookURL: url, path: path, organization: org,
+            clientID: clientID)
+    }
+
+    // MARK: Installations (Sentry's installation handshake)
+
+    struct Installed {
+        var uuid: String
+        var status: String
+        /// The grant code from the install response.
+        var code: String
+    }
+
+    /// Installs `app` into `org` with the admin token (201 expected).
+    static func install(app: App, into org: Organization) throws -> Installed {
+        let response = try TestHTTP.api(
+            "POST", "/api/0/sentry-apps/\(app.slug)/installations", token: admin,
+            json: try TestHTTP.encode(["organization": org.slug]))
+        try expect(response, 201, "install app")
+        let object = try response.object()
+        guard let uuid = object["uuid"] as? String, let status = object["status"] as? String,
+            let code = object["code"] as? String
+        else { throw TestHTTP.Failure("installation without uuid/status/code: \(response.text)") }
+        return Installed(uuid: uuid, status: status, code: code)
+    }
+
+    /// `POST /api/0/sentry-app-installations/{uuid}/authorizations/` with `fields` (no bearer token: the client
+    /// credentials travel in the body).
+    static func authorizations(uuid: String, _ fields: [String: Any]) throws -> TestHTTP.Response {
+        try TestHTTP.api(
+            "POST", "/api/0/sentry-app-installations/\(uuid)/authorizations/", token: nil, json: try TestHTTP.encode(fields))
+    }
+
+    /// The body of a grant-code exchange for `app`.
+    static func codeExchange(app: App, code: String, secret: String? = nil) -> [String: Any] {
+        ["grant_type": "authorization_code", "code": code, "client_id": app.clientID, "client_secret": secret ?? app.secret]
+    }
+
+    /// Exchanges `code` (201 expected) and returns the token and refresh token.
+    static func exchange(app: App, installation uuid: String, code: String) throws -> (token: String, refreshToken: String) {
+        let response = try authorizations(uuid: uuid, codeExchange(app: app, code: code))
+        try expect(response, 201, "token exchange")
+        let object = try response.object()
+        guard let token = object["token"] as? String, let refresh = object["refreshToken"] as? String else {
+            throw TestHTTP.Failure("exchange without token/refreshToken: \(response.text)")
+        }
+        return (token, refresh)
+    }
+
+    /// A grant code for an installation, written directly (for installations made without one, e.g. an internal
+    /// app's own); returns the code.
+    static func seedGrant(installationUUID: String, db: PostgresConnection) throws -> String {
+        let code = (0..<32).map { _ in String("0123456789abcdef".randomElement() ?? "0") }.joined()
+        let digest = SHA256.hash(data: Array(code.utf8)).map { String(format: "%02x", $0) }.joined()
+        try db.execute(
+            """
+            INSERT INTO installation_grants (installation_id, code_hash, expires_at)
+            SELECT id, $2, now() + interval '10 minutes' FROM installations WHERE uuid = $1::uuid
+            ON CONFLICT (installation_id) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at
+            """, installationUUID, digest)
+        return code
     }
 
     // MARK: Alerts

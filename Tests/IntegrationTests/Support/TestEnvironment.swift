@@ -40,19 +40,21 @@ enum TestEnvironment {
     /// For `.enabled(if:)` on database tests.
     static var databaseTestsEnabled: Bool { isAvailable("DATABASE_URL") }
 
-    /// For tests needing the DB: returns the conninfo, or nil when absent (test should then return early / be skipped);
-    /// under CI=true absence records an Issue failure.
-    static func requireDatabase(sourceLocation: SourceLocation = #_sourceLocation) -> String? {
-        requireVariable("DATABASE_URL", sourceLocation: sourceLocation)
+    /// The test database's conninfo; throws (failing the test) when `DATABASE_URL` is unset. Suites that need it
+    /// are gated with ``databaseTestsEnabled``, so outside CI they show as skipped instead of reaching this.
+    static func requireDatabase() throws -> String {
+        try requireVariable("DATABASE_URL")
     }
 
-    /// Returns the variable's value, or nil when absent; under CI=true absence records an Issue failure.
-    static func requireVariable(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) -> String? {
-        if let value = variable(name) { return value }
-        if isCI {
-            Issue.record("\(name) is not set, and CI=true requires it", sourceLocation: sourceLocation)
-        }
-        return nil
+    /// The variable's value; throws (failing the test) when it is unset or empty.
+    static func requireVariable(_ name: String) throws -> String {
+        guard let value = variable(name) else { throw MissingVariable(name: name) }
+        return value
+    }
+
+    struct MissingVariable: Error, CustomStringConvertible {
+        let name: String
+        var description: String { "\(name) is not set (scripts/test.sh sets it; CI=true requires it)" }
     }
 
     /// Runs an executable (e.g. the PostgreSQL restart script), waits for it and returns its exit status

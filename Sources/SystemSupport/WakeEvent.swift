@@ -4,7 +4,7 @@ import Glibc
 
 /// A broadcast wake-up for threads: waiters remember the generation they saw, check their condition, then sleep
 /// until the generation changes (or a timeout), so a `signal()` between the check and the sleep is never lost.
-final class WakeEvent: @unchecked Sendable {
+public final class WakeEvent: @unchecked Sendable {
     // Safety: the three pointers are allocated and initialised once in `init`, never reassigned, and freed in
     // `deinit` (when no thread can hold a reference any more). `counter` is read and written, and the condition
     // is waited on, only while holding `mutex`, so concurrent calls are serialised by the pthread mutex.
@@ -12,7 +12,7 @@ final class WakeEvent: @unchecked Sendable {
     private let condition: UnsafeMutablePointer<pthread_cond_t>
     private let counter: UnsafeMutablePointer<UInt64>
 
-    init() {
+    public init() {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
@@ -43,14 +43,14 @@ final class WakeEvent: @unchecked Sendable {
     }
 
     /// The current generation; read it before checking the condition you will wait for.
-    var generation: UInt64 {
+    public var generation: UInt64 {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return counter.pointee
     }
 
     /// Wakes every waiter.
-    func signal() {
+    public func signal() {
         pthread_mutex_lock(mutex)
         counter.pointee &+= 1
         pthread_cond_broadcast(condition)
@@ -58,7 +58,7 @@ final class WakeEvent: @unchecked Sendable {
     }
 
     /// Sleeps until the generation differs from `seen` or `milliseconds` have passed.
-    func wait(since seen: UInt64, milliseconds: Int) {
+    public func wait(since seen: UInt64, milliseconds: Int) {
         var deadline = timespec()
         clock_gettime(CLOCK_MONOTONIC, &deadline)
         let total = Int(deadline.tv_nsec) + max(0, milliseconds) % 1000 * 1_000_000
@@ -70,31 +70,4 @@ final class WakeEvent: @unchecked Sendable {
         }
         pthread_mutex_unlock(mutex)
     }
-}
-
-/// What a new thread runs.
-private final class ThreadStart: Sendable {
-    let body: @Sendable () -> Void
-    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-}
-
-// A global function, not a closure: a closure literal handed to pthread_create can inherit main-actor isolation and
-// trap on the new thread (PLATFORM.md R1).
-private func alertRelayThreadEntry(_ raw: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
-    guard let raw else { return nil }
-    let start = Unmanaged<ThreadStart>.fromOpaque(raw).takeRetainedValue()
-    start.body()
-    return nil
-}
-
-/// Starts a detached thread running `body`; false when the thread could not be created.
-func spawnDetachedThread(_ body: @escaping @Sendable () -> Void) -> Bool {
-    let box = Unmanaged.passRetained(ThreadStart(body)).toOpaque()
-    var thread = pthread_t()
-    guard pthread_create(&thread, nil, alertRelayThreadEntry, box) == 0 else {
-        Unmanaged<ThreadStart>.fromOpaque(box).release()
-        return false
-    }
-    pthread_detach(thread)
-    return true
 }
