@@ -14,4 +14,13 @@ enum Base64 {
         while text.hasSuffix("=") { text.removeLast() }
         return text
     }
+
+    /// URL-safe alphabet without padding only (what `encodeURLSafe` writes); nil for anything else.
+    static func decodeURLSafe(_ text: String) -> [UInt8]? {
+        guard text.utf8.allSatisfy({ $0 != UInt8(ascii: "+") && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "=") })
+        else { return nil }
+        var standard = text.replacing("-", with: "+").replacing("_", with: "/")
+        while standard.utf8.count % 4 != 0 { standard += "=" }
+        return Data(base64Encoded: standard).map { Array($0) }
+    }
 }

@@ -69,13 +69,3 @@ public enum SignInLink {
         return difference == 0
     }
 }
-
-extension Base64 {
-    /// URL-safe base64 without padding only (what `encodeURLSafe` writes); nil for anything else.
-    public static func decodeURLSafe(_ text: String) -> [UInt8]? {
-        guard text.utf8.allSatisfy({ $0 != UInt8(ascii: "+") && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "=") }) else {
-            return nil
-        }
-        return decode(text)
-    }
-}

@@ -83,9 +83,10 @@ import Testing
 
     func hostileApp() -> App {
         App(
-            id: 1, uuid: "u", organizationID: 1, slug: "evil-app", name: Self.hostile, status: "internal",
+            id: 1, uuid: "u", organizationID: 1, slug: "evil-app", name: Self.hostile, status: .internal,
             webhookURL: "https://x.example/?a=<b>&c=\"d\"", events: [], timeoutMilliseconds: 1000, clientSecret: "s",
-            previousSecret: nil, disabledAt: "2026-12-05T10:00:00.000000Z", disabledReason: Self.hostile, dateCreated: "d")
+            previousSecret: nil, disabledAt: "2026-12-05T10:00:00.000000Z", disabledReason: Self.hostile, dateCreated: "d",
+            clientID: "c", verifyInstall: false)
     }
 
     func entry(id: Int64, body: String = Self.hostile, requestBody: String = "{}") -> RequestLogEntry {
@@ -110,7 +111,7 @@ import Testing
         query.open = 3
         query.eventType = "\"><script>alert(4)</script>"
         query.since = "2026-12-05T10:00\"><b>"
-        let installation = Installation(organizationSlug: "acme", organizationName: Self.hostile, dateCreated: "2026-12-05")
+        let installation = InstalledOrganization(organizationSlug: "acme", organizationName: Self.hostile, dateCreated: "2026-12-05")
         let pages = [
             renderer.render("dashboard", Views.dashboard(
                 frame(), app: hostileApp(), chart: HealthChart.layout([], today: Self.today),

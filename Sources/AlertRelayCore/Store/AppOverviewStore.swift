@@ -2,7 +2,7 @@ import AlertRelayLogic
 import PostgresClient
 
 /// An organization an app is installed in.
-public struct Installation: Sendable, Equatable {
+public struct InstalledOrganization: Sendable, Equatable {
     public var organizationSlug: String
     public var organizationName: String
     public var dateCreated: String
@@ -12,7 +12,7 @@ public struct Installation: Sendable, Equatable {
 public enum AppOverviewStore {
     /// The organizations the app is installed in, by slug, at most `limit` (and whether there are more).
     public static func installations(appID: Int64, limit: Int, db: PostgresConnection) throws
-        -> (installations: [Installation], more: Bool)
+        -> (installations: [InstalledOrganization], more: Bool)
     {
         let rows = try db.query(
             """
@@ -21,7 +21,7 @@ public enum AppOverviewStore {
             WHERE i.app_id = $1 ORDER BY o.slug LIMIT $2
             """, appID, limit + 1)
         let installations = try rows.prefix(limit).map {
-            Installation(
+            InstalledOrganization(
                 organizationSlug: try $0.decode(0, as: String.self), organizationName: try $0.decode(1, as: String.self),
                 dateCreated: try $0.decode(2, as: String.self))
         }

@@ -101,7 +101,7 @@ enum Views {
         return view
     }
 
-    static func installations(_ installations: [Installation]) -> [View] {
+    static func installations(_ installations: [InstalledOrganization]) -> [View] {
         installations.map {
             ["name": $0.organizationName, "slug": $0.organizationSlug, "since": String($0.dateCreated.prefix(10))] as View
         }
@@ -109,7 +109,7 @@ enum Views {
 
     /// `health`: the app's own organization's last 7 UTC days of live counters (what the broken rule sees).
     static func settings(
-        _ frame: Frame, app: App, installations: [Installation], moreInstallations: Bool, health: [HealthDay],
+        _ frame: Frame, app: App, installations: [InstalledOrganization], moreInstallations: Bool, health: [HealthDay],
         today: UTCDay, timeoutThreshold: Int
     ) -> View {
         var view = self.frame(frame)
@@ -191,7 +191,7 @@ enum Views {
 
     static func dashboard(
         _ frame: Frame, app: App, chart: HealthChart, entries: [RequestLogEntry], more: Bool, query: LogQuery,
-        installations: [Installation], replaySince: String, timeoutThreshold: Int
+        installations: [InstalledOrganization], replaySince: String, timeoutThreshold: Int
     ) -> View {
         var view = self.frame(frame)
         let dashboard = frame.paths.dashboard(app.slug)
