@@ -40,6 +40,8 @@ from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 HOSTILE = "<script>alert(1)</script>"
 failures = []
@@ -174,6 +176,14 @@ def no_alert(driver):
         return True
 
 
+def follow(driver, element):
+    """Clicks a link or a form's button and waits until the next page has replaced this one (a click returns
+    before the navigation ends; an element found too early belongs to the old page)."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+
+
 def main():
     parser = argparse.ArgumentParser()
     for name in ["--base-url", "--receiver-url", "--mailbox", "--psql", "--database", "--screenshots"]:
@@ -211,7 +221,7 @@ def main():
         screenshot(driver, os.path.join(args.screenshots, "owner-page-360.png"), 360)
 
         driver.set_window_size(1440, 900)
-        driver.find_element(By.LINK_TEXT, "Dashboard").click()
+        follow(driver, driver.find_element(By.LINK_TEXT, "Dashboard"))
         bars = driver.find_elements(By.CSS_SELECTOR, "svg.chart rect")
         check(len(bars) >= 40, "the chart draws its bars (%d)" % len(bars))
         errors = driver.find_elements(By.CSS_SELECTOR, "svg.chart rect.e")
@@ -228,9 +238,8 @@ def main():
         screenshot(driver, os.path.join(args.screenshots, "dashboard-360.png"), 360)
 
         driver.set_window_size(1440, 900)
-        driver.find_element(By.LINK_TEXT, "Settings").click()
-        button = driver.find_element(By.XPATH, "//button[normalize-space()='Re-enable']")
-        button.click()
+        follow(driver, driver.find_element(By.LINK_TEXT, "Settings"))
+        follow(driver, driver.find_element(By.XPATH, "//button[normalize-space()='Re-enable']"))
         badge = driver.find_element(By.CSS_SELECTOR, ".badge")
         check(badge.text == "Active", "after Re-enable the status says active (%r)" % badge.text)
         check("Re-enabled." in driver.find_element(By.CSS_SELECTOR, ".notice").text, "a notice confirms it")
