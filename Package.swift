@@ -37,12 +37,30 @@ let package = Package(
 
         // The product: pure logic (no I/O) ...
         .target(name: "AlertRelayLogic", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        // ... and the store, flows and routes built on it.
+        // ... and three layers on it; each imports only the layers below it, so a wrong import fails the build.
+        // The store: domain values and the SQL that reads and writes them (and the job table). No HTTP, no curl.
         .target(
-            name: "AlertRelayCore",
+            name: "AlertRelayStore",
             dependencies: [
-                "AlertRelayLogic", "HTTPCore", "PostgresClient", "CurlClient", "SystemSupport",
+                "AlertRelayLogic", "PostgresClient", "SystemSupport", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Delivery: configuration, sending (inline and the dispatcher), recording outcomes, the broken rule's
+        // transaction, e-mail and the worker's loops. No HTTP serving.
+        .target(
+            name: "AlertRelayDelivery",
+            dependencies: [
+                "AlertRelayLogic", "AlertRelayStore", "PostgresClient", "CurlClient", "SystemSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The REST API: routing, authentication, validation, JSON renderings of the domain values, errors.
+        .target(
+            name: "AlertRelayAPI",
+            dependencies: [
+                "AlertRelayLogic", "AlertRelayStore", "AlertRelayDelivery", "HTTPCore", "PostgresClient",
+                "SystemSupport", .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -51,8 +69,8 @@ let package = Package(
         .target(
             name: "OwnerPages",
             dependencies: [
-                "AlertRelayCore", "AlertRelayLogic", "HTTPCore", "PostgresClient",
-                .product(name: "Mustache", package: "swift-mustache"),
+                "AlertRelayAPI", "AlertRelayDelivery", "AlertRelayStore", "AlertRelayLogic", "HTTPCore",
+                "PostgresClient", .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -62,7 +80,8 @@ let package = Package(
         .executableTarget(
             name: "AlertRelayFCGI",
             dependencies: [
-                "AlertRelayCore", "FastCGIServer", "HTTPCore", "OwnerPages", "PostgresClient", "SystemSupport",
+                "AlertRelayAPI", "AlertRelayDelivery", "AlertRelayStore", "FastCGIServer", "HTTPCore", "OwnerPages",
+                "PostgresClient", "SystemSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -70,29 +89,48 @@ let package = Package(
         .executableTarget(
             name: "AlertRelayWorker",
             dependencies: [
-                "AlertRelayCore", "PostgresClient", "SystemSupport",
+                "AlertRelayDelivery", "AlertRelayStore", "PostgresClient", "SystemSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
+        // Unit tests, one target per module they test; no services needed.
+        .testTarget(name: "AlertRelayLogicTests", dependencies: ["AlertRelayLogic", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "AlertRelayStoreTests", dependencies: ["AlertRelayStore", "AlertRelayLogic"]),
         .testTarget(
-            name: "AlertRelayCoreTests",
+            name: "AlertRelayDeliveryTests",
             dependencies: [
-                "AlertRelayLogic", "AlertRelayCore", "HTTPCore", "FastCGIServer", "CurlClient",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
+                "AlertRelayDelivery", "AlertRelayStore", "AlertRelayLogic", "CurlClient",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "AlertRelayAPITests",
+            dependencies: [
+                "AlertRelayAPI", "AlertRelayDelivery", "AlertRelayStore", "AlertRelayLogic", "HTTPCore", "PostgresClient",
+                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "OwnerPagesTests",
-            dependencies: ["OwnerPages", "AlertRelayLogic", "AlertRelayCore", "HTTPCore"]
+            dependencies: ["OwnerPages", "AlertRelayAPI", "AlertRelayStore", "AlertRelayLogic", "HTTPCore"]
         ),
+        .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore"]),
+        .testTarget(
+            name: "FastCGIServerTests",
+            dependencies: [
+                "FastCGIServer", "HTTPCore", .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient"]),
+        // Against the real stack scripts/test.sh starts: PostgreSQL, nginx, the receivers, the SMTP sink.
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "AlertRelayLogic", "AlertRelayCore", "PostgresClient", "CurlClient", "HTTPCore", "FastCGIServer", "OwnerPages",
+                "AlertRelayLogic", "AlertRelayStore", "AlertRelayDelivery", "AlertRelayAPI", "PostgresClient", "CurlClient",
+                "HTTPCore", "FastCGIServer", "OwnerPages", "SystemSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,4 +1,5 @@
-import AlertRelayCore
+import AlertRelayDelivery
+import AlertRelayStore
 import ArgumentParser
 import FoundationEssentials
 import Logging

@@ -1,4 +1,6 @@
-import AlertRelayCore
+import AlertRelayAPI
+import AlertRelayDelivery
+import AlertRelayStore
 import AlertRelayLogic
 import HTTPCore
 import HTTPTypes
@@ -156,7 +158,7 @@ enum AppPages {
         }
         var organization = visitor.organization
         if let slug = form["organization"], !slug.isEmpty, slug != organization.slug {
-            guard Slug.isValid(slug), let other = try OrganizationStore.find(slug: slug, context: context),
+            guard Slug.isValid(slug), let other = try OrganizationStore.find(slug: slug, db: context.db, cache: context.app.cache),
                 try AppStore.isInstalled(appID: app.id, organizationID: other.id, db: context.db)
             else { throw APIError.notFound("\(app.name) is not installed in '\(slug)'.") }
             organization = other

@@ -1,4 +1,6 @@
-import AlertRelayCore
+import AlertRelayAPI
+import AlertRelayDelivery
+import AlertRelayStore
 import AlertRelayLogic
 import HTTPCore
 import HTTPTypes
@@ -153,10 +155,14 @@ final class Site: Sendable {
         return page("message", Views.message(frame, heading: heading, message: text, back: back, requestID: requestID), status: status)
     }
 
-    /// What went wrong, as a page: an ``APIError``'s status and sentence (written for clients), 503 when the database
+    /// What went wrong, as a page: an ``APIError``'s or a store's ``Refusal``'s status and sentence (written for clients), 503 when the database
     /// is away, else 500 with the request id (the error itself goes to the log, never to the page).
     func errorPage(_ error: Error, paths: Paths, context: RequestContext) -> Response {
         if let error = error as? APIError {
+            return message(error.status, paths: paths, heading: Self.heading(error.status), text: error.detail)
+        }
+        if let refusal = error as? Refusal, refusal.kind != .inconsistent {
+            let error = APIError(refusal)
             return message(error.status, paths: paths, heading: Self.heading(error.status), text: error.detail)
         }
         if let error = error as? PostgresError, let mapped = APIError.from(error) {
@@ -221,7 +227,7 @@ final class Site: Sendable {
     static func organization(_ context: RequestContext) throws -> Organization? {
         let slug = context.parameter("org")
         guard Slug.isValid(slug) else { return nil }
-        return try OrganizationStore.find(slug: slug, context: context)
+        return try OrganizationStore.find(slug: slug, db: context.db, cache: context.app.cache)
     }
 }
 

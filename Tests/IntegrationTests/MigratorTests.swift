@@ -1,4 +1,6 @@
-import AlertRelayCore
+import AlertRelayAPI
+import AlertRelayDelivery
+import AlertRelayStore
 import AlertRelayLogic
 import Foundation
 import Logging

@@ -2,7 +2,8 @@ import Foundation
 import AlertRelayLogic
 import Testing
 
-@testable import AlertRelayCore
+@testable import AlertRelayAPI
+@testable import AlertRelayStore
 @testable import OwnerPages
 
 /// The owner pages without a server: the chart's geometry, HTML escaping of hostile values, the size of a page with

@@ -1,4 +1,6 @@
-import AlertRelayCore
+import AlertRelayAPI
+import AlertRelayDelivery
+import AlertRelayStore
 import AlertRelayLogic
 
 /// How the pages write times, durations, numbers and the broken rule's reasons.

@@ -1,4 +1,6 @@
-import AlertRelayCore
+import AlertRelayAPI
+import AlertRelayDelivery
+import AlertRelayStore
 import AlertRelayLogic
 
 /// The addresses of one organization's owner pages below the site's base path (the URL prefix's path, often empty).
