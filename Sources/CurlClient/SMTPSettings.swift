@@ -3,7 +3,7 @@ public struct SMTPSettings: Sendable {
     /// `smtp://host:port` or `smtps://host:port` (implicit TLS).
     public var url: String
     /// TLS on an `smtp://` connection.
-    public enum TLSMode: String, Sendable {
+    public enum TLSMode: String, Sendable, CaseIterable {
         /// Plain text only.
         case none
         /// STARTTLS if the server offers it, else plain text (CURLUSESSL_TRY).

@@ -56,8 +56,6 @@ public enum AppOverviewStore {
 extension AppOverviewStore {
     /// The apps an organization owns, by name, at most `limit`.
     public static func apps(organizationID: Int64, limit: Int, db: PostgresConnection) throws -> [App] {
-        try db.query(
-            "SELECT * FROM app_rows WHERE organization_id = $1 ORDER BY lower(name), id LIMIT $2", organizationID, limit
-        ).map(AppStore.app)
+        try db.query(composed: AppStore.byOrganizationSQL, binds: [organizationID, limit]).map(AppStore.app)
     }
 }

@@ -37,7 +37,33 @@ public struct App: Sendable, Equatable {
 
 /// SQL for apps and installations.
 public enum AppStore {
-    /// An app from the columns of the `app_rows` view (sql/006_app_rows.sql), found by name.
+    /// The columns of the `app_rows` view (sql/006, sql/010) that ``app(_:)`` reads; `{t}` is the table alias.
+    private static let columnList: [(expression: StaticString, name: StaticString)] = [
+        ("{t}id", "id"), ("{t}uuid", "uuid"), ("{t}organization_id", "organization_id"), ("{t}slug", "slug"),
+        ("{t}name", "name"), ("{t}status", "status"), ("{t}webhook_url", "webhook_url"), ("{t}events", "events"),
+        ("{t}timeout_ms", "timeout_ms"), ("{t}client_secret", "client_secret"), ("{t}previous_secret", "previous_secret"),
+        ("{t}disabled_at", "disabled_at"), ("{t}disabled_reason", "disabled_reason"), ("{t}date_created", "date_created"),
+        ("{t}client_id", "client_id"), ("{t}verify_install", "verify_install"),
+    ]
+    /// The select list for `FROM app_rows`.
+    package static let columns = SQL.selectList(columnList)
+    /// The same from `app_rows a` and `app_rows r`.
+    package static let columnsOfA = SQL.selectList(columnList, table: "a")
+    package static let columnsOfR = SQL.selectList(columnList, table: "r")
+
+    private static let bySlugSQL: SQL = "SELECT \(columns) FROM app_rows WHERE slug = $1"
+    private static let byIDSQL: SQL = "SELECT \(columns) FROM app_rows WHERE id = $1"
+    private static let byClientIDSQL: SQL = "SELECT \(columns) FROM app_rows WHERE client_id = $1"
+    private static let byIDsSQL: SQL = "SELECT \(columns) FROM app_rows WHERE id = ANY($1::bigint[])"
+    package static let byOrganizationSQL: SQL =
+        "SELECT \(columns) FROM app_rows WHERE organization_id = $1 ORDER BY lower(name), id LIMIT $2"
+    private static let forAlertSQL: SQL = """
+        SELECT \(columnsOfA), i.uuid::text AS installation_uuid, i.status = 'installed' AS installed FROM app_rows a
+        LEFT JOIN installations i ON i.app_id = a.id AND i.organization_id = $2
+        WHERE a.slug = $1
+        """
+
+    /// An app from the columns of ``columns``, found by name.
     static func app(_ row: PostgresRow) throws -> App {
         App(
             id: try row.decode("id", as: Int64.self), uuid: try row.decode("uuid", as: String.self),
@@ -55,24 +81,18 @@ public enum AppStore {
     }
 
     public static func find(slug: String, db: PostgresConnection) throws -> App? {
-        let rows = try db.query(
-            """
-            SELECT * FROM app_rows WHERE slug = $1
-            """, slug)
+        let rows = try db.query(composed: bySlugSQL, binds: [slug])
         return try rows.first.map(app)
     }
 
     public static func find(id: Int64, db: PostgresConnection) throws -> App? {
-        let rows = try db.query(
-            """
-            SELECT * FROM app_rows WHERE id = $1
-            """, id)
+        let rows = try db.query(composed: byIDSQL, binds: [id])
         return try rows.first.map(app)
     }
 
     /// The app whose client id this is (the token exchange's credentials).
     public static func find(clientID: String, db: PostgresConnection) throws -> App? {
-        try db.query("SELECT * FROM app_rows WHERE client_id = $1", clientID).first.map(app)
+        try db.query(composed: byClientIDSQL, binds: [clientID]).first.map(app)
     }
 
     /// The app by slug and its installation in organization `organizationID`, if installed there (`installed` is
@@ -80,12 +100,7 @@ public enum AppStore {
     public static func findForAlert(slug: String, organizationID: Int64, db: PostgresConnection) throws
         -> (App, installationUUID: String?, installed: Bool)?
     {
-        let rows = try db.query(
-            """
-            SELECT a.*, i.uuid::text AS installation_uuid, i.status = 'installed' AS installed FROM app_rows a
-            LEFT JOIN installations i ON i.app_id = a.id AND i.organization_id = $2
-            WHERE a.slug = $1
-            """, slug, organizationID)
+        let rows = try db.query(composed: forAlertSQL, binds: [slug, organizationID])
         guard let row = rows.first else { return nil }
         return (try app(row), try row.decode("installation_uuid", as: String?.self),
                 try row.decode("installed", as: Bool?.self) ?? false)
@@ -95,7 +110,7 @@ public enum AppStore {
     public static func find(ids: [Int64], db: PostgresConnection) throws -> [Int64: App] {
         guard !ids.isEmpty else { return [:] }
         var apps: [Int64: App] = [:]
-        for row in try db.query("SELECT * FROM app_rows WHERE id = ANY($1::bigint[])", ids) {
+        for row in try db.query(composed: byIDsSQL, binds: [ids]) {
             let app = try app(row)
             apps[app.id] = app
         }

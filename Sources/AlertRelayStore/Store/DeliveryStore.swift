@@ -83,7 +83,7 @@ public enum DeliveryStore {
 
     private static let insertForTargetSQL: SQL = """
         WITH a AS (
-            SELECT r.* FROM app_rows r
+            SELECT \(AppStore.columnsOfR) FROM app_rows r
             JOIN installations i ON i.app_id = r.id AND i.organization_id = $1 AND i.uuid = $3::uuid
             WHERE r.id = $2
         ), d AS (
@@ -98,7 +98,7 @@ public enum DeliveryStore {
             SELECT (SELECT count(*) FROM (SELECT pg_notify($15, '') FROM d WHERE $13) n) AS woken,
                    (SELECT set_config('synchronous_commit', 'off', true) FROM d WHERE $14) AS commit_mode
         )
-        SELECT a.*, d.* FROM a LEFT JOIN d ON true CROSS JOIN effects
+        SELECT \(AppStore.columnsOfA), d.* FROM a LEFT JOIN d ON true CROSS JOIN effects
         """
 
     /// The alert route's one statement for a known app and installation: re-validates both (the caller's ids may be

@@ -24,7 +24,7 @@ public enum RequestLogStore {
     {
         let rows = try db.query(
             """
-            SELECT id, rfc3339(date), response_code, webhook_url, organization_id, event_type, duration_ms, error_class,
+            SELECT id, rfc3339(date) AS date, response_code, webhook_url, organization_id, event_type, duration_ms, error_class,
                    error_id, project_id, request_headers, request_body, response_body, response_headers,
                    delivery_id, attempt
             FROM request_log
@@ -40,14 +40,19 @@ public enum RequestLogStore {
             filter.statusRange?.high, filter.since, cursor, limit)
         return try rows.map { row in
             RequestLogEntry(
-                id: try row.decode(0, as: Int64.self), date: try row.decode(1, as: String.self),
-                responseCode: try row.decode(2, as: Int.self), webhookURL: try row.decode(3, as: String.self),
-                organizationID: try row.decode(4, as: Int64.self), eventType: try row.decode(5, as: String.self),
-                durationMilliseconds: try row.decode(6, as: Double.self), errorClass: try row.decode(7, as: String?.self),
-                errorID: try row.decode(8, as: String?.self), projectID: try row.decode(9, as: String?.self),
-                requestHeaders: try row.decode(10, as: String.self), requestBody: try row.decode(11, as: String.self),
-                responseBody: try row.decode(12, as: String.self), responseHeaders: try row.decode(13, as: String.self),
-                deliveryID: try row.decode(14, as: Int64?.self), attempt: try row.decode(15, as: Int.self))
+                id: try row.decode("id", as: Int64.self), date: try row.decode("date", as: String.self),
+                responseCode: try row.decode("response_code", as: Int.self),
+                webhookURL: try row.decode("webhook_url", as: String.self),
+                organizationID: try row.decode("organization_id", as: Int64.self),
+                eventType: try row.decode("event_type", as: String.self),
+                durationMilliseconds: try row.decode("duration_ms", as: Double.self),
+                errorClass: try row.decode("error_class", as: String?.self),
+                errorID: try row.decode("error_id", as: String?.self), projectID: try row.decode("project_id", as: String?.self),
+                requestHeaders: try row.decode("request_headers", as: String.self),
+                requestBody: try row.decode("request_body", as: String.self),
+                responseBody: try row.decode("response_body", as: String.self),
+                responseHeaders: try row.decode("response_headers", as: String.self),
+                deliveryID: try row.decode("delivery_id", as: Int64?.self), attempt: try row.decode("attempt", as: Int.self))
         }
     }
 
