@@ -138,3 +138,12 @@ let package = Package(
         ),
     ]
 )
+
+// CI builds this package's own targets with warnings as errors: scripts/test.sh sets
+// ALERT_RELAY_WARNINGS_AS_ERRORS=1 when CI=true. (Not `-Xswiftc -warnings-as-errors`, which reaches the
+// dependencies too, and they are built with warnings suppressed.)
+if Context.environment["ALERT_RELAY_WARNINGS_AS_ERRORS"] == "1" {
+    for target in package.targets where target.type != .system {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-warnings-as-errors"])]
+    }
+}

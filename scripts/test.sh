@@ -12,7 +12,9 @@
 # 127.0.0.2, the canary, the SMTP sink, the responder, the worker and nginx; exports the
 # variables of TEST_ENV.md and runs `swift test`, then schemathesis against openapi.yaml (see
 # the block at the end). Exits non-zero when either fails.
-# CI is passed through as given (CI=true turns skips into failures in the tests).
+# CI is passed through as given (CI=true turns skips into failures in the tests). With CI=true the
+# build is strict (warnings are errors, undeclared target imports fail) and the tests run a second
+# time under ThreadSanitizer (ALERT_RELAY_TEST_TSAN=0/1 overrides).
 set -euo pipefail
 umask 022
 
@@ -22,9 +24,27 @@ cd "$AR_REPO"
 
 ar_install_packages "${AR_TEST_APT_PACKAGES[@]}"
 
-ar_log "building (swift build --build-tests)"
-swift build --build-tests
+# CI builds strictly: warnings are errors in this package's targets (Package.swift reads
+# ALERT_RELAY_WARNINGS_AS_ERRORS), and a target that imports another without declaring it fails.
+build_flags=()
+if [[ ${CI:-} == true ]]; then
+    export ALERT_RELAY_WARNINGS_AS_ERRORS=1
+    build_flags=(--explicit-target-dependency-import-check error)
+fi
+ar_log "building (swift build --build-tests ${build_flags[*]})"
+swift build --build-tests "${build_flags[@]}"
 bin_dir=$(swift build --show-bin-path)
+# ThreadSanitizer: CI runs every test a second time, built with -sanitize=thread in .build-tsan
+# (ALERT_RELAY_TEST_TSAN=1 runs it outside CI too, =0 skips it).
+tsan=${ALERT_RELAY_TEST_TSAN:-}
+if [[ -z $tsan ]]; then
+    tsan=0
+    [[ ${CI:-} != true ]] || tsan=1
+fi
+if [[ $tsan != 0 ]]; then
+    ar_log "building with ThreadSanitizer (swift build --build-tests --sanitize=thread --build-path .build-tsan)"
+    swift build --build-tests --sanitize=thread --build-path "$AR_REPO/.build-tsan" "${build_flags[@]}"
+fi
 for exe in alert-relay-fcgi alert-relay-worker; do
     [[ -x $bin_dir/$exe ]] || ar_die "$bin_dir/$exe was not built"
 done
@@ -258,6 +278,17 @@ status=0
 if [[ ${ALERT_RELAY_TEST_SWIFT:-1} != 0 ]]; then
     ar_spawn_group swift test --skip-build "$@"
     wait "$AR_LAST_PID" || status=$?
+    if [[ $tsan != 0 ]]; then
+        # The same tests against the same stack, instrumented: a data race report fails the run
+        # (TSan's exit code 66), as does any test failing under the slower build.
+        ar_log "running swift test again under ThreadSanitizer"
+        tsan_status=0
+        TSAN_OPTIONS=${TSAN_OPTIONS:-exitcode=66 history_size=4} \
+            ar_spawn_group swift test --skip-build --sanitize=thread --build-path "$AR_REPO/.build-tsan" "$@"
+        wait "$AR_LAST_PID" || tsan_status=$?
+        ((tsan_status == 0)) || ar_warn "swift test under ThreadSanitizer failed (status $tsan_status)"
+        ((tsan_status == 0)) || ((status != 0)) || status=$tsan_status
+    fi
 fi
 
 # --- the owner pages in a real browser (scripts/browser_test.py) ---------------------------

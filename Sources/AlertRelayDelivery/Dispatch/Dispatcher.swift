@@ -205,32 +205,14 @@ public final class Dispatcher: Sendable {
 
         while true {
             databaseWake.drain()
-            let (completed, returned, stopping, senderExited) = shared.withLock { state in
-                defer {
-                    state.completed.removeAll(keepingCapacity: true)
-                    state.returned.removeAll()
-                    if state.senderExited { state.incoming.removeAll() }
-                }
-                // Claimed while the sender was exiting: never started, so given back too.
-                let leftovers = state.senderExited ? state.incoming : []
-                return (state.completed, state.returned + leftovers, state.stopping, state.senderExited)
-            }
+            let (completed, returned, stopping, senderExited) = takeHandOffs()
             unrecorded += completed
             toRelease += returned
             var claimedCount = 0
             var wanted = 0
             do {
                 if !listening {
-                    // Re-issued by the connection itself after a reconnect.
-                    try db.listen(DeliveryStore.wakeChannel)
-                    try db.listen(CacheNotifications.channel)
-                    if everListened {
-                        // App changes notified while the connection was down are lost: re-read every app.
-                        shared.withLock {
-                            $0.releaseAllWaiting = true
-                            $0.waker?.wake()
-                        }
-                    }
+                    try listen(db: db, again: everListened)
                     listening = true
                     everListened = true
                 }
@@ -277,20 +259,7 @@ public final class Dispatcher: Sendable {
             }
             if claimedCount > 0 && claimedCount == wanted { continue }
             do {
-                var timeout: Int64
-                if held.ids.isEmpty {
-                    let due = try DeliveryStore.millisecondsUntilNextDue(db: db)
-                    if options.drainAndExit && due == nil {
-                        requestStop()
-                        continue
-                    }
-                    timeout = min(Int64(options.idlePollMilliseconds), due ?? Int64.max)
-                } else {
-                    timeout = Int64(options.idlePollMilliseconds)
-                }
-                if now < busyUntil { timeout = min(timeout, 50) }
-                timeout = min(timeout, max(0, (nextRenewal - now) / 1_000_000))
-                handle(try db.waitForNotifications(timeoutMilliseconds: Int(max(timeout, 1)), wakeDescriptor: databaseWake.descriptor))
+                try waitIdle(db: db, holdsNothing: held.ids.isEmpty, busy: now < busyUntil, until: nextRenewal)
             } catch {
                 logger.warning("dispatcher lost its database connection while waiting", metadata: ["error": "\(error)"])
                 listening = false
@@ -299,6 +268,50 @@ public final class Dispatcher: Sendable {
         }
         shared.withLock { $0.databaseExited = true }
         exited.signal()
+    }
+
+    /// What the sender handed over since the last look: finished attempts, and deliveries to give back (returned
+    /// ones, and those claimed while the sender was exiting, which it never started).
+    private func takeHandOffs() -> (completed: [SentAttempt], returned: [Work], stopping: Bool, senderExited: Bool) {
+        shared.withLock { state in
+            defer {
+                state.completed.removeAll(keepingCapacity: true)
+                state.returned.removeAll()
+                if state.senderExited { state.incoming.removeAll() }
+            }
+            let leftovers = state.senderExited ? state.incoming : []
+            return (state.completed, state.returned + leftovers, state.stopping, state.senderExited)
+        }
+    }
+
+    /// Listens for wake-ups and app changes (re-issued by the connection itself after a reconnect). `again`: the
+    /// connection was lost since the last time, and app changes notified meanwhile with it: re-read every app.
+    private func listen(db: PostgresConnection, again: Bool) throws {
+        try db.listen(DeliveryStore.wakeChannel)
+        try db.listen(CacheNotifications.channel)
+        guard again else { return }
+        shared.withLock {
+            $0.releaseAllWaiting = true
+            $0.waker?.wake()
+        }
+    }
+
+    /// Nothing to do now: waits for a notification, the sender, the next due delivery (when holding nothing), the
+    /// idle poll or the lease renewal, whichever comes first; `busy`: work was found lately, look again soon.
+    /// Draining, with nothing held or due, it requests the stop instead.
+    private func waitIdle(db: PostgresConnection, holdsNothing: Bool, busy: Bool, until renewal: Int64) throws {
+        var timeout = Int64(options.idlePollMilliseconds)
+        if holdsNothing {
+            let due = try DeliveryStore.millisecondsUntilNextDue(db: db)
+            if options.drainAndExit && due == nil {
+                requestStop()
+                return
+            }
+            timeout = min(timeout, due ?? Int64.max)
+        }
+        if busy { timeout = min(timeout, 50) }
+        timeout = min(timeout, max(0, (renewal - MonotonicClock.nanoseconds()) / 1_000_000))
+        handle(try db.waitForNotifications(timeoutMilliseconds: Int(max(timeout, 1)), wakeDescriptor: databaseWake.descriptor))
     }
 
     /// Sleeps until the sender signals or `milliseconds` pass (without the database).
