@@ -21,6 +21,9 @@
 #                   limits: they are inline up to the per-app limit, queued beyond it) while the healthy app's
 #                   inline alerts (wrk -c16), /healthz (wrk -c4) and the healthy app's end-to-end rate are measured
 #                   one after the other, and the same three without the hanging app
+#   pages           the owner's dashboard page (issue 11) with 100 request-log entries, signed in through a sign-in
+#                   link: its size (HTML + CSS) and, at wrk -c1, its latency through nginx (an upper bound of the
+#                   server time; goal: under 20 ms) and rate
 #   pgbench-insert  PostgreSQL's own single-row INSERT rate at wrk's concurrency: the ceiling for durable writes
 #   soak            (only when asked for: BENCH_ONLY=soak) BENCH_SOAK_SECONDS (600) of mixed load at wrk -c4: inline and
 #                   queued alerts to the healthy app, queued alerts to an app whose receiver answers 500 (retries,
@@ -32,7 +35,7 @@
 #   BENCH_DURATION (10s), BENCH_CONNECTIONS (32), BENCH_THREADS (2)  wrk settings
 #   BENCH_E2E_DURATION (30s)  how long end-to-end sends
 #   BENCH_HANG_RATE (50)      alerts per second to the hanging app
-#   BENCH_ONLY                space-separated subset of: basic alerts async e2e hang (default: all)
+#   BENCH_ONLY                space-separated subset of: basic alerts async e2e hang pages (default: all but soak)
 #   ALERT_RELAY_THREADS (8)   responder threads
 #   BENCH_HOLD=1  set everything up, print how to reach it, and wait (Ctrl-C ends) instead of measuring:
 #                 for profiling with perf, strace or pg_stat_statements against the same set-up
@@ -49,7 +52,7 @@ bench_threads=${BENCH_THREADS:-2}
 e2e_duration=${BENCH_E2E_DURATION:-30s}
 hang_rate=${BENCH_HANG_RATE:-50}
 responder_threads=${ALERT_RELAY_THREADS:-8}
-bench_only=${BENCH_ONLY:-basic alerts async e2e hang}
+bench_only=${BENCH_ONLY:-basic alerts async e2e hang pages}
 
 # Results, one line each, printed again at the end; figures by name for the ratios.
 bench_results=()
@@ -152,6 +155,8 @@ export ALERT_RELAY_ALLOW_TARGETS=127.0.0.2/32
 export ALERT_RELAY_URL_PREFIX=$base_url
 export ALERT_RELAY_MAIL_TRANSPORT=log
 export ALERT_RELAY_MAX_BODY_BYTES=1048576
+ALERT_RELAY_LINK_KEY=$(ar_random_token)
+export ALERT_RELAY_LINK_KEY
 
 socket=$tmp/run/fcgi.sock
 responder_pid=
@@ -414,6 +419,28 @@ PY
     record soak 0 "$(awk '/Requests\/sec:/ { r = $2 } /requests in/ { n = $1 } /Non-2xx/ { bad = $NF } END { printf "%s requests (%s not 2xx), %s req/s; ", n, (bad == "" ? 0 : bad), r }' "$tmp/soak-wrk.out")RSS from 60 s to $soak_seconds s: $soak_summary (samples in .data/soak-rss.tsv)"
 fi
 
+if wants pages; then
+    # 100 fresh entries in the healthy app's log (inline alerts), newest first on the page.
+    for _ in $(seq 100); do
+        curl -fsS -o /dev/null -X POST "$alerts_url" "${auth[@]}" -H 'Content-Type: application/json' \
+            -d "$(alert_body bench-hook)"
+    done
+    member_id=$(api POST /api/0/organizations/bench/members '{"email":"owner@bench.example","role":"owner"}' | json_field id)
+    link=$(api POST "/api/0/organizations/bench/members/$member_id/sign-in-link" '{"app":"bench-hook"}' | json_field url)
+    curl -fsS -o /dev/null -c "$tmp/cookies" "$link"
+    session=$(awk '$6 == "ar_session" { print $7 }' "$tmp/cookies")
+    [[ -n $session ]] || ar_die "pages: the sign-in link set no session cookie"
+    dashboard=$base_url/settings/bench/developer-settings/bench-hook/dashboard/
+    html_bytes=$(curl -fsS -H "Cookie: ar_session=$session" "$dashboard" | wc -c)
+    css_path=$(curl -fsS -H "Cookie: ar_session=$session" "$dashboard" | grep -o 'href="[^"]*\.css[^"]*"' | head -n 1 | sed 's/^href="//; s/"$//')
+    css_bytes=0
+    [[ -z $css_path ]] || css_bytes=$(curl -fsS "$base_url$css_path" | wc -c)
+    entries=$(curl -fsS -H "Cookie: ar_session=$session" "$dashboard" | grep -c '<tr id="r' || true)
+    record pages-weight "$((html_bytes + css_bytes))" "$(printf '%12s bytes (HTML %s + CSS %s; %s log entries shown; goal < 61,440)' \
+        "$((html_bytes + css_bytes))" "$html_bytes" "$css_bytes" "$entries")"
+    BENCH_WRK_CONNECTIONS=1 bench_wrk pages-dashboard "$dashboard" -H "Cookie: ar_session=$session"
+fi
+
 # PostgreSQL's own single-row INSERT rate at the same concurrency: the ceiling for durable writes.
 ar_pg_psql -d alertrelay_bench -qc "CREATE TABLE IF NOT EXISTS bench_insert (id bigserial PRIMARY KEY, v text NOT NULL)"
 echo "INSERT INTO bench_insert (v) VALUES ('x');" >"$tmp/insert.sql"
@@ -448,4 +475,7 @@ if [[ -n ${figure[healthy-e2e-with-hang]:-} ]]; then
         "${figure[healthy-e2e-with-hang]}" "${figure[healthy-e2e-alone]}" \
         "$(ratio "${figure[healthy-e2e-with-hang]}" "${figure[healthy-e2e-alone]}")"
 fi
+[[ -n ${figure[pages-dashboard]:-} ]] &&
+    printf 'owner dashboard   %s bytes with 100 entries (goal < 60 KB), p50 %s ms, p99 %s ms at -c1 through nginx (goal < 20 ms)\n' \
+        "${figure[pages-weight]}" "${figure[pages-dashboard.p50]}" "${figure[pages-dashboard.p99]}"
 printf 'nginx return 200: %s req/s\n' "${figure[nginx-ping]}"

@@ -42,6 +42,15 @@ public enum Threads {
         thread.detach()
         return true
     }
+
+    /// Starts a detached thread for each body, in order, up to the first the system refuses; returns how many
+    /// started (`bodies.count` when all did). The caller stops those that started when it is fewer.
+    public static func startDetached(all bodies: [@Sendable () -> Void]) -> Int {
+        for (index, body) in bodies.enumerated() where !startDetached(body) {
+            return index
+        }
+        return bodies.count
+    }
 }
 
 /// `pthread_create` refused (its status: EAGAIN when out of threads or memory).

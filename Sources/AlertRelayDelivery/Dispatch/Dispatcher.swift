@@ -122,14 +122,15 @@ public final class Dispatcher: Sendable {
         // libcurl's global init is not thread-safe: run it before the sender thread exists.
         CurlRuntime.initialize()
         shared.withLock { $0.started = true }
-        guard Threads.startDetached({ self.runSender() }) else {
-            shared.withLock { $0.senderExited = true; $0.databaseExited = true }
-            throw StartError(description: "could not create the dispatcher's sender thread")
-        }
-        guard Threads.startDetached({ self.runDatabase() }) else {
+        let started = Threads.startDetached(all: [{ self.runSender() }, { self.runDatabase() }])
+        guard started == 2 else {
+            // The sender, if it started, sees the stop and winds down; what never started counts as exited.
+            shared.withLock {
+                if started == 0 { $0.senderExited = true }
+                $0.databaseExited = true
+            }
             requestStop()
-            shared.withLock { $0.databaseExited = true }
-            throw StartError(description: "could not create the dispatcher's database thread")
+            throw StartError(description: "could not create the dispatcher's \(started == 0 ? "sender" : "database") thread")
         }
         logger.info(
             "dispatcher started",

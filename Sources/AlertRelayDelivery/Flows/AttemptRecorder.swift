@@ -66,8 +66,14 @@ public struct AttemptRecorder: Sendable {
     /// with the counter update that crossed its line; the disable, if the broken rule holds, follows in its own
     /// transaction (``DisableFlow``), as before.
     public func record(_ attempts: [SentAttempt], shard: Int, db: PostgresConnection) throws -> Result {
+        // A loop, not `map` with a closure: a closure capturing this zero-sized generator `inout` hands TSan-instrumented
+        // builds an address they cannot shadow (SEGV in __tsan::ExternalAccess, Swift 6.3).
         var random = SystemRandomNumberGenerator()
-        let classified = attempts.map { Self.record(for: $0, config: config, random: &random) }
+        var classified: [(record: AttemptRecord, outcome: Outcome)] = []
+        classified.reserveCapacity(attempts.count)
+        for attempt in attempts {
+            classified.append(Self.record(for: attempt, config: config, random: &random))
+        }
         let records = classified.map(\.record)
         let checks = healthChecks(attempts, classified.map(\.outcome))
         let today = UTCDay(unixSeconds: WallClock.unixSeconds())

@@ -112,13 +112,12 @@ public final class WorkerRuntime: Sendable {
             $0.started = true
             $0.liveThreads = bodies.count
         }
-        for (index, body) in bodies.enumerated() {
-            guard Threads.startDetached({ body(); self.threadExited() }) else {
-                // Threads already running see the stop and wind down; the ones never started are not waited for.
-                state.withLock { $0.liveThreads -= bodies.count - index }
-                requestStop()
-                throw StartError(description: "could not create worker thread \(index + 1) of \(bodies.count)")
-            }
+        let started = Threads.startDetached(all: bodies.map { body in { body(); self.threadExited() } })
+        guard started == bodies.count else {
+            // Threads already running see the stop and wind down; the ones never started are not waited for.
+            state.withLock { $0.liveThreads -= bodies.count - started }
+            requestStop()
+            throw StartError(description: "could not create worker thread \(started + 1) of \(bodies.count)")
         }
         logger.info(
             "worker started",
