@@ -35,7 +35,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "CurlClient", dependencies: ["CCurl"]),
+        .target(name: "CurlClient", dependencies: ["CCurl", "SystemSupport"]),
 
         // The product: pure logic (no I/O) ...
         .target(name: "AlertRelayLogic", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),

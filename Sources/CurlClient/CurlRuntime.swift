@@ -1,9 +1,9 @@
 import CCurl
-import Synchronization
+import SystemSupport
 
 /// Process-wide libcurl setup.
 public enum CurlRuntime {
-    private static let initialized = Mutex<Bool>(false)
+    private static let initialized = SleepingMutex<Bool>(false)
 
     /// Runs `curl_global_init` once per process. Idempotent and thread-safe; call it from `main`
     /// before starting threads. `HTTPClient` and `SMTPClient` call it too, as a safety net.

@@ -1,6 +1,7 @@
 import CFastCGI
 import Logging
 import Synchronization
+import SystemSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -36,7 +37,7 @@ final class ConnectionSet: Sendable {
     private let setsNoDelay: Bool
     private let statistics: FastCGIServerStatistics
     /// The open connections, by their epoll tag; changed only when one opens or closes.
-    private let live = Mutex<[UInt: Connection]>([:])
+    private let live = SleepingMutex<[UInt: Connection]>([:])
     private let openCount = Atomic<Int>(0)
     /// Set while the listener is not watched because ``maxConnections`` are open.
     private let listenerPaused = Atomic<Bool>(false)

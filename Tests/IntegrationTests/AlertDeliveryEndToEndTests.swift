@@ -1,7 +1,7 @@
 import Foundation
 import PostgresClient
-import Synchronization
 import Testing
+import SystemSupport
 
 /// Issue 3 end to end: alerts through nginx + responder to the recording receiver, with the worker retrying, checked
 /// against what the receiver really got and what the database holds.
@@ -456,8 +456,8 @@ struct AlertDeliveryEndToEndTests {
         let db = try Fixtures.database()
         try Fixtures.seedFailingDays(app: setup.app, days: 6, db: db)
 
-        let statuses = Mutex<[Int]>([])
-        let failures = Mutex<[String]>([])
+        let statuses = SleepingMutex<[Int]>([])
+        let failures = SleepingMutex<[String]>([])
         let done = DispatchGroup()
         let body = Fixtures.alertBody(app: setup.app, project: setup.project)
         let path = "/api/0/organizations/\(setup.org.slug)/alerts"

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import SystemSupport
 
 /// PostgreSQL goes away under the running responder: requests get a JSON 503 quickly (nothing is accepted that
 /// could be lost), and once it is back the same responder serves them again without a restart.
@@ -65,8 +66,8 @@ struct DatabaseRestartUnderLoadEndToEndTests {
         let project = try Fixtures.makeProject(org: org)
         let app = try Fixtures.makeApp(org: org)
         let path = "/api/0/organizations/\(org.slug)/alerts"
-        let answers = Mutex<[Answer]>([])
-        let errors = Mutex<[String]>([])
+        let answers = SleepingMutex<[Answer]>([])
+        let errors = SleepingMutex<[String]>([])
         let stop = Atomic<Bool>(false)
         let group = DispatchGroup()
         for client in 0..<8 {

@@ -4,7 +4,6 @@ import AlertRelayStore
 import AlertRelayLogic
 import Foundation
 import PostgresClient
-import Synchronization
 import Testing
 
 #if canImport(Glibc)

@@ -5,6 +5,7 @@ import HTTPTypes
 import Logging
 import Synchronization
 import Testing
+import SystemSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -250,9 +251,9 @@ import Testing
 
 /// Shared between the test and the server threads.
 private final class ServerProbe: Sendable {
-    let runThread = Mutex<pthread_t?>(nil)
-    let runFinished = Mutex<String?>(nil)
-    let handlerThreads = Mutex<[(index: Int, thread: pthread_t)]>([])
+    let runThread = SleepingMutex<pthread_t?>(nil)
+    let runFinished = SleepingMutex<String?>(nil)
+    let handlerThreads = SleepingMutex<[(index: Int, thread: pthread_t)]>([])
     let slowStarted = Atomic<Int>(0)
     let heldStarted = Atomic<Bool>(false)
     let releaseHeld = Atomic<Bool>(false)
@@ -316,7 +317,7 @@ private struct FixtureError: Error, CustomStringConvertible {
 
 /// A value computed on a background thread.
 private final class Background<T: Sendable>: Sendable {
-    private let result = Mutex<Result<T, any Error>?>(nil)
+    private let result = SleepingMutex<Result<T, any Error>?>(nil)
     private let done = DispatchSemaphore(value: 0)
 
     init(_ body: @escaping @Sendable () throws -> T) {

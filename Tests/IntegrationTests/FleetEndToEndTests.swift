@@ -1,7 +1,7 @@
 import Foundation
 import PostgresClient
-import Synchronization
 import Testing
+import SystemSupport
 
 /// Two responders (A behind the main nginx, B behind its own) and two workers on one PostgreSQL, as scripts/test.sh
 /// starts them: a change made through one process is seen by every other within a second (LISTEN/NOTIFY,
@@ -121,7 +121,7 @@ struct FleetEndToEndTests {
         let path = "/api/0/organizations/\(org.slug)/alerts"
         let successesBefore = Self.successes()
         let total = 1000
-        let failures = Mutex<[String]>([])
+        let failures = SleepingMutex<[String]>([])
         let group = DispatchGroup()
         for sender in 0..<4 {
             group.enter()

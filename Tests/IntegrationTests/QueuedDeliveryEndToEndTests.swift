@@ -1,7 +1,7 @@
 import Foundation
 import PostgresClient
-import Synchronization
 import Testing
+import SystemSupport
 
 /// Queued alerts end to end (nginx, responder, the worker's dispatcher, the recording receiver): mixed outcomes
 /// recorded as inline ones are, and the inline limits that keep a hanging receiver from holding responder threads.
@@ -89,7 +89,7 @@ struct QueuedDeliveryEndToEndTests {
         let path = "/api/0/organizations/\(setup.org.slug)/alerts"
         let body = Fixtures.alertBody(app: setup.app, project: setup.project)
 
-        let first = Mutex<(response: TestHTTP.Response?, seconds: Double)>((nil, 0))
+        let first = SleepingMutex<(response: TestHTTP.Response?, seconds: Double)>((nil, 0))
         let held = Thread {
             let started = Date()
             let response = try? TestHTTP.api("POST", path, token: Fixtures.admin, json: body, base: base)

@@ -5,7 +5,6 @@ import CurlClient
 import HTTPCore
 import Logging
 import PostgresClient
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc

@@ -3,7 +3,6 @@ import AlertRelayStore
 import CurlClient
 import Logging
 import PostgresClient
-import Synchronization
 import SystemSupport
 
 /// Delivers what is due in the deliveries queue: queued first attempts, retries, and attempts whose sender died.
@@ -95,7 +94,7 @@ public final class Dispatcher: Sendable {
     public let options: Options
     private let recorder: AttemptRecorder
     private let logger: Logger
-    private let shared = Mutex(Shared())
+    private let shared = SleepingMutex(Shared())
     /// Wakes the database thread (finished attempts, a stop) while it waits on its connection.
     private let databaseWake: EventDescriptor
     /// A thread exited.

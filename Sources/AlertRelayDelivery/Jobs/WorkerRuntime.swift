@@ -3,7 +3,6 @@ import AlertRelayStore
 import CurlClient
 import Logging
 import PostgresClient
-import Synchronization
 import SystemSupport
 
 #if canImport(Glibc)
@@ -73,7 +72,7 @@ public final class WorkerRuntime: Sendable {
     let logger: Logger
     let metrics: Metrics
     let backoff: JobBackoff
-    let state = Mutex(State())
+    let state = SleepingMutex(State())
     /// Jobs were queued, or claiming is over.
     let work = WakeEvent()
     /// A job finished or left the queue.

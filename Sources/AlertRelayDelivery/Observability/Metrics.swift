@@ -1,6 +1,6 @@
 import CoreMetrics
 import Prometheus
-import Synchronization
+import SystemSupport
 
 /// This process's metrics, recorded through swift-metrics and exposed as Prometheus text from a
 /// `PrometheusCollectorRegistry` (the responder's `/metrics`, the worker's metrics file).
@@ -33,9 +33,9 @@ public final class Metrics: Sendable {
     private let requests: CoreMetrics.Counter
     private let duration: CoreMetrics.Timer
     /// One counter per outcome, made on first use (swift-metrics handles are cheap to keep, dear to look up).
-    private let attempts = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let attempts = SleepingMutex<[String: CoreMetrics.Counter]>([:])
     /// Scrape-time figures: the cache's running totals as last exposed, and the job gauges ever set.
-    private let scraped = Mutex(Scraped())
+    private let scraped = SleepingMutex(Scraped())
 
     private struct Scraped {
         var cacheHits = 0

@@ -1,3 +1,4 @@
+import SystemSupport
 
 /// Which app and installation an (organization, app slug) pair resolved to last time, so the alert route can
 /// validate and record a delivery in one statement (`DeliveryStore.insertForApp`). Entries are only hints: the

@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
 import PostgresClient
-import Synchronization
 import Testing
+import SystemSupport
 
 /// Builders for the end-to-end suites: organizations, tokens, projects, members and apps made through the real API
 /// (nginx + responder), a client for the recording receiver, direct database access for seeding and asserting, and a
@@ -530,7 +530,7 @@ enum Fixtures {
 
 /// Output collected from reader threads.
 final class CollectedOutput: Sendable {
-    private let storage = Mutex<[Int: Data]>([:])
+    private let storage = SleepingMutex<[Int: Data]>([:])
     func store(_ index: Int, _ data: Data) { storage.withLock { $0[index] = data } }
     func value(_ index: Int) -> Data { storage.withLock { $0[index] ?? Data() } }
 }
