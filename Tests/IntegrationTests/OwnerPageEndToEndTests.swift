@@ -114,6 +114,24 @@ struct OwnerPageEndToEndTests {
             == "/settings/\(setup.org.slug)/sign-in?next=" + PageClient.escape(setup.dashboard))
     }
 
+    /// Links are for owners and managers: a plain member's is refused as a conflict with the member's role (the
+    /// request itself is valid, so not 422), naming the code; nothing is issued or audited.
+    @Test func signInLinkForAPlainMemberIsAConflict() throws {
+        try Fixtures.requireServices()
+        let setup = try Self.setup()
+        let member = try Self.memberID(try Fixtures.makeMember(org: setup.org, role: "member"), org: setup.org)
+        let response = try TestHTTP.api(
+            "POST", "/api/0/organizations/\(setup.org.slug)/members/\(member)/sign-in-link",
+            token: Fixtures.admin, json: #"{"app":"\#(setup.app.slug)"}"#)
+        try Fixtures.expect(response, 409, "plain member's link")
+        #expect(try response.object()["code"] as? String == "not_an_owner")
+        let db = try Fixtures.database()
+        let audited = try db.query(
+            "SELECT count(*)::int FROM audit_log WHERE organization_id = $1 AND event = 'member.sign-in-link'",
+            setup.org.id)[0].decode(0, as: Int.self)
+        #expect(audited == 0)
+    }
+
     @Test func refusedLinksShowAPageThatSaysWhy() throws {
         try Fixtures.requireServices()
         let setup = try Self.setup()

@@ -58,8 +58,9 @@ enum OwnerRoutes {
         else {
             throw APIError.notFound("App '\(appSlug)' does not exist in organization '\(slug)'.", code: "unknown_app")
         }
+        // 409, not 422: the request is well formed; the member's role is the state that refuses it.
         guard member.mayManageApps else {
-            throw APIError.unprocessable(
+            throw APIError.conflict(
                 "Member \(member.id) is a \(member.role); sign-in links are for owners and managers.", code: "not_an_owner")
         }
         guard let key = context.config.linkKey else {
