@@ -48,12 +48,7 @@ public enum DisableNoticeEmail {
             """
 
         let h = HTML.escape
-        let html = """
-            <!DOCTYPE html>
-            <html>
-            <head><meta charset="utf-8"><title>\(h(subject))</title></head>
-            <body style="font-family: sans-serif; line-height: 1.5; color: #2b2233;">
-            <h1 style="font-size: 20px;">Your \(h(title)) integration has been disabled</h1>
+        let html = HTML.emailDocument(title: subject, heading: "Your \(title) integration has been disabled") + """
             <p>We unsubscribed the integration <strong>\(h(appName))</strong> in the organization \
             <strong>\(h(orgSlug))</strong> from webhook events after repeated errors delivering to its webhook URL:</p>
             <p><code>\(h(webhookURL))</code></p>
@@ -70,8 +65,21 @@ public enum DisableNoticeEmail {
     }
 }
 
-/// HTML text and attribute escaping.
+/// HTML text and attribute escaping, and the frame of the e-mails' HTML parts.
 public enum HTML {
+    /// The start of an e-mail's HTML part up to its heading (both escaped here); the caller adds the paragraphs and
+    /// closes `body` and `html`.
+    static func emailDocument(title: String, heading: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html>
+        <head><meta charset="utf-8"><title>\(escape(title))</title></head>
+        <body style="font-family: sans-serif; line-height: 1.5; color: #2b2233;">
+        <h1 style="font-size: 20px;">\(escape(heading))</h1>
+
+        """
+    }
+
     /// Escapes `& < > " '` like Python's `html.escape`.
     public static func escape(_ s: String) -> String {
         var out = ""

@@ -61,12 +61,7 @@ public enum HealthWarningEmail {
             """
 
         let h = HTML.escape
-        let html = """
-            <!DOCTYPE html>
-            <html>
-            <head><meta charset="utf-8"><title>\(h(subject))</title></head>
-            <body style="font-family: sans-serif; line-height: 1.5; color: #2b2233;">
-            <h1 style="font-size: 20px;">Your \(h(title)) integration is about to be disabled</h1>
+        let html = HTML.emailDocument(title: subject, heading: "Your \(title) integration is about to be disabled") + """
             <p>The integration <strong>\(h(appName))</strong> in the organization <strong>\(h(orgSlug))</strong> is \
             failing. \(h(finding))</p>
             <p><code>\(h(webhookURL))</code></p>

@@ -118,6 +118,11 @@ struct FleetEndToEndTests {
         let org = try Fixtures.makeOrganization()
         let project = try Fixtures.makeProject(org: org)
         let app = try Fixtures.makeApp(org: org)
+        // A receiver that takes 50 ms per webhook: one dispatcher then sends this app at most 16 at once (its per-app
+        // cap, ~320/s) and holds at most 128 of its deliveries, so a backlog stays in the table for the other
+        // dispatcher to claim. Against a receiver that answers at once, one dispatcher could keep up with the
+        // senders alone (it did under ThreadSanitizer's slower clients) and "both took part" would prove nothing.
+        try Receiver.setRules(path: app.path, responses: [Receiver.Rule(status: 200, hangSeconds: 0.05)])
         let path = "/api/0/organizations/\(org.slug)/alerts"
         let successesBefore = Self.successes()
         let total = 1000

@@ -155,14 +155,7 @@ public final class Dispatcher: Sendable {
 
     /// Waits up to `milliseconds` for both threads to exit; returns `isFinished`.
     public func waitUntilFinished(milliseconds: Int) -> Bool {
-        let deadline = MonotonicClock.nanoseconds() + Int64(milliseconds) * 1_000_000
-        while true {
-            let seen = exited.generation
-            if isFinished { return true }
-            let left = (deadline - MonotonicClock.nanoseconds()) / 1_000_000
-            if left <= 0 { return false }
-            exited.wait(since: seen, milliseconds: Int(left))
-        }
+        exited.wait(until: { isFinished }, milliseconds: milliseconds)
     }
 
     public var statistics: Statistics { shared.withLock { $0.statistics } }

@@ -141,14 +141,7 @@ public final class WorkerRuntime: Sendable {
 
     /// Waits up to `milliseconds` for every thread to exit; returns `isFinished`.
     public func waitUntilFinished(milliseconds: Int) -> Bool {
-        let deadline = MonotonicClock.nanoseconds() + Int64(milliseconds) * 1_000_000
-        while true {
-            let seen = exited.generation
-            if isFinished { return true }
-            let left = (deadline - MonotonicClock.nanoseconds()) / 1_000_000
-            if left <= 0 { return false }
-            exited.wait(since: seen, milliseconds: Int(left))
-        }
+        exited.wait(until: { isFinished }, milliseconds: milliseconds)
     }
 
     public var statistics: WorkerStatistics { state.withLock { $0.statistics } }
