@@ -66,8 +66,9 @@ bench_wrk() {
     local name=$1 url=$2
     shift 2
     local out line connections=${BENCH_WRK_CONNECTIONS:-$bench_connections}
-    ar_log "wrk: $name ($url, $bench_duration, -c$connections)"
-    out=$(wrk -t"$bench_threads" -c"$connections" -d"$bench_duration" --latency "$@" "$url") ||
+    local threads=$((bench_threads < connections ? bench_threads : connections))
+    ar_log "wrk: $name ($url, $bench_duration, -t$threads -c$connections)"
+    out=$(wrk -t"$threads" -c"$connections" -d"$bench_duration" --latency "$@" "$url") ||
         ar_die "wrk failed for $name"
     line=$(awk -v name="$name" '
         /Requests\/sec:/ { rps = $2 }

@@ -234,6 +234,10 @@ def main():
         scripts = driver.execute_script("return document.scripts.length")
         check(scripts == 0, "the page holds no script element (%d)" % scripts)
         screenshot(driver, os.path.join(args.screenshots, "dashboard-1440.png"), 1440)
+        overflowing = driver.execute_script(
+            "return [...document.querySelectorAll('.io dd, .io-meta dd')].filter("
+            "d => d.scrollWidth > d.clientWidth + 1).length")
+        check(overflowing == 0, "at 1440 px every sent and received value stays in its column (%d overflow)" % overflowing)
         axe_check(driver, "dashboard", args.screenshots)
         screenshot(driver, os.path.join(args.screenshots, "dashboard-360.png"), 360)
 
