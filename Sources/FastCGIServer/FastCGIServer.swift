@@ -103,6 +103,7 @@ public final class FastCGIServer: Sendable {
         // FCGX_ShutdownPending() is deliberately not called: it sets a process-wide flag that can never be
         // cleared, so a later server in the same process (tests) could never accept again.
         shutdown(listener.socket.fd, Int32(SHUT_RDWR))
+        listener.refusePending()
         // Wakes every thread waiting in epoll_wait (the pipe stays readable): each answers what already arrived
         // on its connections, then leaves.
         listener.wakeWorkers()
@@ -159,6 +160,22 @@ private struct Listener {
             Glibc.close(wakePipe[1])
             socket.removeSocketFileIfOurs()
             throw error
+        }
+    }
+
+    /// Closes the connections the kernel completed before the listener was shut down but no worker accepted. A unix
+    /// socket's backlog outlives `shutdown`: left there, such a connection waits until the listener is closed (after
+    /// the in-flight requests, or never when the grace period expires), and nginx with it. Closed now, nginx sees the
+    /// reset at once and answers 502; the request never ran, so retrying it is safe. The listener is non-blocking
+    /// (``ConnectionSet``), so this stops at the first empty accept.
+    func refusePending() {
+        while true {
+            let fd = accept(socket.fd, nil, nil)
+            if fd >= 0 {
+                Glibc.close(fd)
+            } else if errno != EINTR {
+                return
+            }
         }
     }
 

@@ -122,6 +122,52 @@ import SystemSupport
         #expect(fixture.probe.liveHandlers.load(ordering: .acquiring) == 0)
     }
 
+    /// A connection the kernel queued before the stop but no thread accepted (every thread busy) is closed at the stop,
+    /// not left waiting until the in-flight requests end: nginx then answers 502 at once and may retry elsewhere.
+    @Test(
+        .enabled(if: nginxPath != nil || isCI, "nginx is not installed (set CI=true to turn this skip into a failure)"),
+        .timeLimit(.minutes(2))
+    )
+    func connectionsQueuedAtTheStopAreClosedAtOnce() throws {
+        let nginx = try #require(Self.nginxPath, "nginx is required when CI=true")
+        let fixture = try Fixture(nginx: nginx, threads: 2, maxBodyBytes: 1024)
+        defer { fixture.tearDown() }
+        try fixture.waitUntilServing()
+        // Both threads busy: nothing accepts the next connection, the kernel queues it.
+        let client = fixture.client
+        let held = (0..<2).map { _ in Background { try client.request("GET", "/held") } }
+        try fixture.waitFor("both threads to hold a request") { fixture.probe.heldCount.load(ordering: .acquiring) == 2 }
+        let queued = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(queued >= 0)
+        defer { close(queued) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in fixture.socketPath.utf8.enumerated() { raw[index] = byte }
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(queued, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        #expect(connected == 0, "the kernel queues the connection (errno \(errno))")
+
+        try fixture.sendStopSignal()
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(queued, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var byte: UInt8 = 0
+        let started = ContinuousClock.now
+        let read = recv(queued, &byte, 1, 0)
+        // 0 (closed) or ECONNRESET, within the 5 s timeout; EAGAIN would mean it was left waiting.
+        #expect(read == 0 || (read < 0 && errno == ECONNRESET), "recv \(read), errno \(errno)")
+        #expect(ContinuousClock.now - started < .seconds(4))
+        #expect(fixture.probe.runFinished.withLock { $0 } == nil, "the held requests still run")
+
+        fixture.probe.releaseHeld.store(true, ordering: .releasing)
+        for request in held { #expect(try request.value().status == 200) }
+        try fixture.waitFor("run() to return", timeout: .seconds(10)) { fixture.probe.runFinished.withLock { $0 } != nil }
+    }
+
     /// nginx may open more kept connections than the responder has threads; each request must still be answered
     /// at once (libfcgi alone would pin every thread to one connection and leave the others unanswered until nginx
     /// closed them, PLATFORM.md §4). 2 threads, 12 clients at once, kept connections, bodies in both directions.
@@ -256,6 +302,7 @@ private final class ServerProbe: Sendable {
     let handlerThreads = SleepingMutex<[(index: Int, thread: pthread_t)]>([])
     let slowStarted = Atomic<Int>(0)
     let heldStarted = Atomic<Bool>(false)
+    let heldCount = Atomic<Int>(0)
     let releaseHeld = Atomic<Bool>(false)
     let liveHandlers = Atomic<Int>(0)
 }
@@ -285,6 +332,7 @@ private final class EchoHandler: RequestHandler {
         if request.path == "/held" {
             // Held until the test releases it; 30 s at most so that a failed test cannot hang the suite.
             probe.heldStarted.store(true, ordering: .releasing)
+            probe.heldCount.add(1, ordering: .releasing)
             for _ in 0..<3000 where !probe.releaseHeld.load(ordering: .acquiring) {
                 usleep(10_000)
             }
