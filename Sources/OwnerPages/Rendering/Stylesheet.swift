@@ -80,7 +80,7 @@ enum Stylesheet {
         .log button{font-size:.8125rem;padding:.15rem .6rem}
         .c2{background:var(--good-bg);color:var(--good-ink)}.c3{background:#eef1f4;color:#3d444d}
         .c4,.c5{background:var(--warn-bg);color:var(--warn-ink)}.c0{background:#f7e9f1;color:#7a2456}
-        tr.open>td{background:#f6f8fa;white-space:normal}
+        .log tr.open>td{background:#f6f8fa;white-space:normal}
         .io{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1rem}
         .io-meta,.io dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:0 .75rem;margin:0 0 .5rem;font-size:.8125rem}
         .io-meta dt,.io dt{color:var(--muted)}.io-meta dd,.io dd{margin:0;overflow-wrap:anywhere;font-family:ui-monospace,Menlo,Consolas,monospace}
