@@ -24,6 +24,10 @@ cd "$AR_REPO"
 
 ar_install_packages "${AR_TEST_APT_PACKAGES[@]}"
 
+# Every module a target imports is listed among its dependencies (transitive ones do not count).
+ar_log "checking imports against Package.swift (scripts/check-imports.py)"
+python3 scripts/check-imports.py || ar_die "a target imports a module Package.swift does not list for it"
+
 # CI builds strictly: warnings are errors in this package's targets (Package.swift reads
 # ALERT_RELAY_WARNINGS_AS_ERRORS), and a target that imports another without declaring it fails.
 build_flags=()

@@ -1,7 +1,6 @@
 import AlertRelayDelivery
 import AlertRelayLogic
 import AlertRelayStore
-import CurlClient
 import HTTPCore
 import Logging
 import PostgresClient
