@@ -146,15 +146,7 @@ private struct JSONParser {
             skipWhitespace()
             let value = try parseValue()
             object[key] = value
-            skipWhitespace()
-            guard pos < bytes.count else { throw fail("Expecting ',' delimiter", pos) }
-            if bytes[pos] == UInt8(ascii: "}") {
-                pos += 1
-                break
-            }
-            guard bytes[pos] == UInt8(ascii: ",") else { throw fail("Expecting ',' delimiter", pos) }
-            pos += 1
-            skipWhitespace()
+            if try closesOrContinues(UInt8(ascii: "}")) { break }
         }
         depth -= 1
         return .object(object)
@@ -172,19 +164,26 @@ private struct JSONParser {
         }
         while true {
             elements.append(try parseValue())
-            skipWhitespace()
-            guard pos < bytes.count else { throw fail("Expecting ',' delimiter", pos) }
-            if bytes[pos] == UInt8(ascii: "]") {
-                pos += 1
-                break
-            }
-            guard bytes[pos] == UInt8(ascii: ",") else { throw fail("Expecting ',' delimiter", pos) }
-            pos += 1
-            skipWhitespace()
             // A ']' right after ',' is a trailing comma: parseValue reports "Expecting value" there.
+            if try closesOrContinues(UInt8(ascii: "]")) { break }
         }
         depth -= 1
         return .array(elements)
+    }
+
+    /// After a member or an element: true at `closing` (consumed), false after a ',' (consumed, with the whitespace
+    /// after it); anything else is Python's "Expecting ',' delimiter".
+    mutating func closesOrContinues(_ closing: UInt8) throws(JSONParseError) -> Bool {
+        skipWhitespace()
+        guard pos < bytes.count else { throw fail("Expecting ',' delimiter", pos) }
+        if bytes[pos] == closing {
+            pos += 1
+            return true
+        }
+        guard bytes[pos] == UInt8(ascii: ",") else { throw fail("Expecting ',' delimiter", pos) }
+        pos += 1
+        skipWhitespace()
+        return false
     }
 
     /// Parses a string starting at the opening quote; the input is already known to be valid UTF-8.
