@@ -253,7 +253,9 @@ delivered() { sql "SELECT count(*) FROM deliveries WHERE app_id = $1 AND status 
 stack_cpu() {
     local pm ticks_pg ticks_wk
     pm=$(head -n 1 "$tmp/pg/pgdata/postmaster.pid")
-    ticks_pg=$(cat "/proc/$pm/stat" $(pgrep -P "$pm" | sed 's#.*#/proc/&/stat#') 2>/dev/null | awk '{ s += $14 + $15 } END { print s + 0 }')
+    # A backend may exit between pgrep and cat: what is left is counted, and the pipeline does not fail.
+    ticks_pg=$({ cat "/proc/$pm/stat" $(pgrep -P "$pm" | sed 's#.*#/proc/&/stat#') 2>/dev/null || true; } |
+        awk '{ s += $14 + $15 } END { print s + 0 }')
     ticks_wk=$(awk '{ print $14 + $15 }' "/proc/$worker_pid/stat")
     echo "$ticks_pg $ticks_wk"
 }
@@ -433,7 +435,7 @@ if wants pages; then
     [[ -n $session ]] || ar_die "pages: the sign-in link set no session cookie"
     dashboard=$base_url/settings/bench/developer-settings/bench-hook/dashboard/
     html_bytes=$(curl -fsS -H "Cookie: ar_session=$session" "$dashboard" | wc -c)
-    css_path=$(curl -fsS -H "Cookie: ar_session=$session" "$dashboard" | grep -o 'href="[^"]*\.css[^"]*"' | head -n 1 | sed 's/^href="//; s/"$//')
+    css_path=$(curl -fsS -H "Cookie: ar_session=$session" "$dashboard" | { grep -o 'href="[^"]*\.css[^"]*"' || true; } | head -n 1 | sed 's/^href="//; s/"$//')
     css_bytes=0
     [[ -z $css_path ]] || css_bytes=$(curl -fsS "$base_url$css_path" | wc -c)
     entries=$(curl -fsS -H "Cookie: ar_session=$session" "$dashboard" | grep -c '<tr id="r' || true)

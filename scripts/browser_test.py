@@ -204,8 +204,9 @@ def main():
     check(settings_link.replace("&", "&amp;") in html, "the HTML part links the same address")
 
     profile = tempfile.mkdtemp(prefix="alert-relay-chromium-")
-    driver = browser(profile)
+    driver = None
     try:
+        driver = browser(profile)
         driver.set_window_size(1440, 900)
         driver.get(settings_link)
         check("token=" not in driver.current_url, "the address bar holds no token after the redirect (%s)" % driver.current_url)
@@ -227,7 +228,7 @@ def main():
         errors = driver.find_elements(By.CSS_SELECTOR, "svg.chart rect.e")
         check(len(errors) >= 7, "the failing days' error bars (%d)" % len(errors))
         first = driver.find_element(By.CSS_SELECTOR, "table.log tbody tr td a")
-        first.click()
+        follow(driver, first)
         received = driver.find_element(By.CSS_SELECTOR, "pre[aria-label='Response body']")
         check(received.text == HOSTILE, "the failing entry's response body, as text (%r)" % received.text)
         check(no_alert(driver), "no script ran")
@@ -253,7 +254,8 @@ def main():
         check([entry["actor"] for entry in audit] == ["member:" + owner], "audited with the owner as actor")
         screenshot(driver, os.path.join(args.screenshots, "owner-page-enabled-1440.png"), 1440)
     finally:
-        driver.quit()
+        if driver is not None:
+            driver.quit()
         subprocess.run(["rm", "-rf", profile], check=False)
 
     if failures:

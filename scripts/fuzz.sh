@@ -14,6 +14,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 export ALERT_RELAY_TEST_SWIFT=0
+# The browser checks belong to the test run, not to the long fuzz run.
+export ALERT_RELAY_TEST_BROWSER=0
 export ALERT_RELAY_TEST_SCHEMATHESIS=1
 export ALERT_RELAY_SCHEMATHESIS_MAX_TIME=${FUZZ_MAX_TIME:-180}
 export ALERT_RELAY_SCHEMATHESIS_MAX_EXAMPLES=${FUZZ_MAX_EXAMPLES:-200}

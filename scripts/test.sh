@@ -337,9 +337,12 @@ for service in responder:$responder_pid responder-b:$responder_b_pid worker:$wor
         ((status != 0)) || status=1
     fi
 done
+# The canary stands for a refused target: any contact, in swift test, the browser checks or schemathesis,
+# means the SSRF guard let something through, and fails the run.
 if [[ -s $tmp/canary-hits.log ]]; then
     ar_warn "the canary was contacted:"
     cat "$tmp/canary-hits.log" >&2
+    ((status != 0)) || status=1
 fi
 if ((ops_status != 0)); then
     ar_warn "scripts/test-ops.sh failed (status $ops_status); its output is above swift test's"

@@ -1,6 +1,6 @@
 -- Deliveries are their own queue. The dispatcher in alert-relay-worker claims due deliveries in batches
 -- (FOR UPDATE SKIP LOCKED, under a lease), sends them concurrently and records the outcomes of a batch with
--- set-based statements (Sources/AlertRelayCore/Dispatch/). A queued alert is then one row and one INSERT, with
+-- set-based statements (Sources/AlertRelayDelivery/Dispatch/). A queued alert is then one row and one INSERT, with
 -- no job row beside it and no NOTIFY per row (which serialised commits on the notification lock).
 --
 -- `due_at` says when a dispatcher may take the delivery next:

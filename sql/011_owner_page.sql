@@ -18,7 +18,7 @@ CREATE TABLE owner_sessions (
     date_created    timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT owner_sessions_one_principal CHECK ((member_id IS NULL) <> (api_token_id IS NULL))
 );
--- Expired sessions are deleted when new ones are made (Sources/AlertRelayCore/Store/SessionStore.swift).
+-- Expired sessions are deleted when new ones are made (Sources/AlertRelayStore/Store/SessionStore.swift).
 CREATE INDEX owner_sessions_expires_idx ON owner_sessions (expires_at);
 CREATE INDEX owner_sessions_member_idx ON owner_sessions (member_id) WHERE member_id IS NOT NULL;
 CREATE INDEX owner_sessions_token_idx ON owner_sessions (api_token_id) WHERE api_token_id IS NOT NULL;

@@ -1,7 +1,7 @@
 -- Caches agree across processes: a change to a row that some process caches (an organization, a project or an API
 -- token in a responder; an app or an installation in a dispatcher, which holds claimed deliveries with their app)
 -- notifies channel alert_relay_cache with `<table>:<id>` (for installations, the app's id), and every responder and
--- dispatcher drops what it holds of it (Sources/AlertRelayCore/HTTP/CacheListener.swift, Dispatch/Dispatcher.swift).
+-- dispatcher drops what it holds of it (Sources/AlertRelayAPI/HTTP/CacheListener.swift, Sources/AlertRelayDelivery/Dispatch/Dispatcher.swift).
 -- Row-level: these tables change rarely (never on the alert path), so the commit a NOTIFY serialises costs nothing
 -- there; identical notifications of one transaction are folded into one.
 CREATE FUNCTION alert_relay_cache_notify() RETURNS trigger LANGUAGE plpgsql AS $$

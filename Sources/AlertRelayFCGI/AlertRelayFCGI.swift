@@ -54,6 +54,7 @@ struct Serve: ParsableCommand {
             logger: logger)
         let listener = CacheListener(application: app, databaseURL: config.databaseURL, logger: logger)
         guard listener.start() else { throw ExitCode(1) }
+        defer { listener.stop() }
         logger.info("responder starting", metadata: ["threads": "\(threads)", "listen": "\(listen)"])
         try server.run { _ in ResponderHandler(app: app, services: ThreadServices(databaseURL: config.databaseURL)) }
         logger.info("responder stopped")

@@ -50,7 +50,7 @@ public enum SignInLink {
             let given = Base64.decodeURLSafe(parts[2]), Base64.encodeURLSafe(given) == parts[2]
         else { throw .invalid }
         let expected = mac(organizationID, appID, memberID, expiresAt, key: key)
-        guard constantTimeEqual(given, expected) else { throw .invalid }
+        guard ConstantTime.equal(given, expected) else { throw .invalid }
         guard now < expiresAt else { throw .expired }
         return Claims(memberID: memberID, expiresAt: expiresAt)
     }
@@ -59,13 +59,5 @@ public enum SignInLink {
     static func mac(_ organizationID: Int64, _ appID: Int64, _ memberID: Int64, _ expiresAt: Int64, key: String) -> [UInt8] {
         let message = "alert-relay sign-in v1\n\(organizationID)\n\(appID)\n\(memberID)\n\(expiresAt)"
         return Array(HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: SymmetricKey(data: Array(key.utf8))))
-    }
-
-    /// Equal length and bytes, in time that depends on the length only.
-    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
     }
 }

@@ -144,6 +144,7 @@ enum AppPages {
         let app = try app(visitor, context)
         let logID = form["id"] ?? ""
         let (original, payload) = try RedeliveryFlow.original(app: app, logID: logID, db: context.db)
+        // One redelivery a person asked for: wake an idle dispatcher now (the throttle is for streams of alerts).
         _ = try RedeliveryFlow.record(original, payload: payload, app: app, start: .queued(wake: true), db: context.db)
         return site.redirect(visitor.paths.dashboard(app.slug) + "?done=redelivered")
     }

@@ -94,6 +94,16 @@ final class Site: Sendable {
         let paths = Paths(base: base, orgSlug: Slug.isValid(orgSlug) ? orgSlug : "")
         switch router.match(method: request.method, path: path) {
         case .found(let handler, let parameters):
+            // `{org}` arrives percent-decoded and ends up in cookie paths and links: anything but a slug names no page.
+            if let org = parameters["org"], !Slug.isValid(org) {
+                return message(.notFound, paths: paths, heading: "Page not found", text: "There is no page at this address.")
+            }
+            // Checked here because the pages bypass the API's router, which answers this for the JSON routes.
+            if request.bodyExceededLimit {
+                return message(
+                    .contentTooLarge, paths: paths, heading: "Too large",
+                    text: "The form sent more than this address takes.")
+            }
             context.parameters = parameters
             do {
                 return try handler(request, context)
@@ -155,23 +165,13 @@ final class Site: Sendable {
         return page("message", Views.message(frame, heading: heading, message: text, back: back, requestID: requestID), status: status)
     }
 
-    /// What went wrong, as a page: an ``APIError``'s or a store's ``Refusal``'s status and sentence (written for clients), 503 when the database
-    /// is away, else 500 with the request id (the error itself goes to the log, never to the page).
+    /// What went wrong, as a page: what ``APIError/client(for:logger:)`` lets a client see, with its status and
+    /// sentence (written for clients), else 500 with the request id (the error itself goes to the log, never to the page).
     func errorPage(_ error: Error, paths: Paths, context: RequestContext) -> Response {
-        if let error = error as? APIError {
-            return message(error.status, paths: paths, heading: Self.heading(error.status), text: error.detail)
+        if let clientError = APIError.client(for: error, logger: context.logger), clientError.status != .internalServerError {
+            return message(
+                clientError.status, paths: paths, heading: Self.heading(clientError.status), text: clientError.detail)
         }
-        if let refusal = error as? Refusal, refusal.kind != .inconsistent {
-            let error = APIError(refusal)
-            return message(error.status, paths: paths, heading: Self.heading(error.status), text: error.detail)
-        }
-        if let error = error as? PostgresError, let mapped = APIError.from(error) {
-            if error.isConnectionFailure {
-                context.logger.warning("database unavailable", metadata: ["error": "\(error)"])
-            }
-            return message(mapped.status, paths: paths, heading: Self.heading(mapped.status), text: mapped.detail)
-        }
-        context.logger.error("owner page error", metadata: ["error": "\(String(reflecting: error))"])
         return message(
             .internalServerError, paths: paths, heading: "Something went wrong",
             text: "An internal error occurred; quote the request id when reporting it.", requestID: context.requestID)

@@ -40,7 +40,7 @@ enum SignInPages {
     static func checkForm(_ site: Site, _ request: Request, _ visitor: Visitor) throws -> QueryParameters {
         let form = Site.form(request)
         guard let given = form["csrf"],
-            SignInLink.constantTimeEqual(Array(given.utf8), Array(visitor.session.csrfToken.utf8))
+            ConstantTime.equal(given, visitor.session.csrfToken)
         else {
             throw PageExit(response: site.message(
                 .forbidden, paths: visitor.paths, heading: "This form has expired",
@@ -131,7 +131,7 @@ enum SignInPages {
         let form = Site.form(request)
         let next = safeNext(form["next"], paths: paths)
         let cookies = Site.cookies(named: Site.signInCookie, in: request)
-        guard let given = form["csrf"], cookies.contains(where: { SignInLink.constantTimeEqual(Array($0.utf8), Array(given.utf8)) })
+        guard let given = form["csrf"], cookies.contains(where: { ConstantTime.equal($0, given) })
         else {
             return formPage(
                 site, paths: paths, status: .forbidden, heading: "Sign in to \(paths.orgSlug)",

@@ -54,6 +54,18 @@ public struct PostgresRow: Sendable {
         try decode(try columnIndex(name, file: file, line: line), as: T?.self, file: file, line: line)
     }
 
+    /// Decodes a non-NULL text column found by name into an enum of its values (a status, a state); a value the enum
+    /// does not know is a decoding error naming the type.
+    public func decode<T: RawRepresentable>(
+        _ name: String, as: T.Type, file: String = #fileID, line: Int = #line
+    ) throws(PostgresError) -> T where T.RawValue == String {
+        let text = try decode(name, as: String.self, file: file, line: line)
+        guard let value = T(rawValue: text) else {
+            throw PostgresError(kind: .decoding, message: "unknown \(T.self) '\(text)'", file: file, line: line)
+        }
+        return value
+    }
+
     /// True when the column is SQL NULL (or the index is out of range).
     public func isNull(_ index: Int) -> Bool {
         text(index) == nil

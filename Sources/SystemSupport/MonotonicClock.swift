@@ -11,9 +11,4 @@ public enum MonotonicClock {
         clock_gettime(CLOCK_MONOTONIC, &spec)
         return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
     }
-
-    /// Milliseconds left until `deadline` (``nanoseconds()`` based), at least 0.
-    public static func millisecondsUntil(_ deadline: Int64) -> Int {
-        Int(max(0, deadline - nanoseconds()) / 1_000_000)
-    }
 }

@@ -58,19 +58,6 @@ public final class WakeEvent: @unchecked Sendable {
     }
 
     /// Sleeps until the generation differs from `seen` or `milliseconds` have passed.
-    /// Waits up to `milliseconds` until `condition` holds, looking again each time the event is signalled; returns
-    /// whether it holds. `condition` must become true only together with a `signal()`.
-    public func wait(until condition: () -> Bool, milliseconds: Int) -> Bool {
-        let deadline = MonotonicClock.nanoseconds() + Int64(milliseconds) * 1_000_000
-        while true {
-            let seen = generation
-            if condition() { return true }
-            let left = (deadline - MonotonicClock.nanoseconds()) / 1_000_000
-            if left <= 0 { return false }
-            wait(since: seen, milliseconds: Int(left))
-        }
-    }
-
     public func wait(since seen: UInt64, milliseconds: Int) {
         var deadline = timespec()
         clock_gettime(CLOCK_MONOTONIC, &deadline)

@@ -88,10 +88,14 @@ import Testing
     }
 
     @Test func constantTimeEqual() {
-        #expect(SignInLink.constantTimeEqual([1, 2, 3], [1, 2, 3]))
-        #expect(!SignInLink.constantTimeEqual([1, 2, 3], [1, 2, 4]))
-        #expect(!SignInLink.constantTimeEqual([1, 2, 3], [1, 2]))
-        #expect(SignInLink.constantTimeEqual([], []))
+        #expect(ConstantTime.equal([1, 2, 3], [1, 2, 3]))
+        #expect(!ConstantTime.equal([1, 2, 3], [1, 2, 4]))
+        #expect(!ConstantTime.equal([1, 2, 3], [1, 2]))
+        #expect(!ConstantTime.equal([1, 2], [1, 2, 3]))
+        #expect(ConstantTime.equal([], []))
+        #expect(ConstantTime.equal("art_abc", "art_abc"))
+        #expect(!ConstantTime.equal("art_abc", "art_abd"))
+        #expect(!ConstantTime.equal("", "x"))
     }
 }
 

@@ -56,6 +56,11 @@ import Testing
             let bytes = try #require(hexBytes(hex))
             #expect(Base64.encode(bytes) == standard)
             #expect(Base64.encodeURLSafe(bytes) == url)
+            #expect(Base64.decodeURLSafe(url) == bytes)
+        }
+        // Only what encodeURLSafe writes: no padding, no standard-alphabet characters, nothing malformed.
+        for bad in ["Zg==", "Zg=", "Z", "Zm9v!", "a+b/", "Zg==Zg==", "Zg==="] {
+            #expect(Base64.decodeURLSafe(bad) == nil, "\(bad)")
         }
     }
 
@@ -71,9 +76,8 @@ import Testing
         // 32 bytes → 43 URL-safe base64 characters.
         #expect(a.count == 3 + 43)
         #expect(a.dropFirst(3).allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
-        // URL-safe base64 without padding decodes (after mapping back to the standard alphabet) to 32 bytes.
-        let standard = a.dropFirst(3).replacing("-", with: "+").replacing("_", with: "/") + "="
-        #expect(Data(base64Encoded: String(standard))?.count == 32)
+        // URL-safe base64 without padding: 32 bytes again.
+        #expect(Base64.decodeURLSafe(String(a.dropFirst(3)))?.count == 32)
         #expect(RandomToken.make(prefix: "", bytes: 16).count == 22)
         #expect(RandomToken.make(prefix: "x", bytes: 0) == "x")
     }

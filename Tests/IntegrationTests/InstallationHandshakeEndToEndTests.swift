@@ -83,9 +83,14 @@ struct InstallationHandshakeEndToEndTests {
             try Self.expectVerifiable(hook, secret: app.secret)
         }
         #expect(Set(created.compactMap { $0.header("webhook-id") }).count == 1, "one message, retried")
-        let logged = try db.query(
-            "SELECT event_type, response_code FROM request_log WHERE app_id = $1 ORDER BY id", app.id
-        ).map { "\(try $0.decode(0, as: String.self)) \(try $0.decode(1, as: Int.self))" }
+        // The receiver records a request before answering it; the dispatcher records the attempt after the answer.
+        var logged: [String] = []
+        _ = Fixtures.waitUntil(timeout: 10) {
+            logged = (try? db.query(
+                "SELECT event_type, response_code FROM request_log WHERE app_id = $1 ORDER BY id", app.id
+            ).map { "\(try $0.decode(0, as: String.self)) \(try $0.decode(1, as: Int.self))" }) ?? []
+            return logged.count >= 2
+        }
         #expect(logged == ["installation.created 500", "installation.created 200"])
         let counters = try db.query(
             "SELECT coalesce(sum(success), 0)::int, coalesce(sum(error), 0)::int FROM health_counters WHERE app_id = $1 AND organization_id = $2",

@@ -64,6 +64,8 @@ struct QueuedDeliveryEndToEndTests {
         #expect(notices.map(\.to).sorted() == owners.sorted())
         let warnings = jobs.filter { $0.subject.hasPrefix("Warning:") && $0.text.contains("/\(apps[3].slug)/") }
         #expect(notices.count + warnings.count == jobs.count, "\(jobs.map(\.subject))")
+        // At most one warning per owner (one per app and organization until it recovers or is disabled).
+        #expect(warnings.isEmpty || warnings.map(\.to).sorted() == owners.sorted(), "\(warnings.map(\.to))")
 
         // Each received webhook carries both signatures over the exact body, and the GET of the record agrees.
         for index in [0, 1] {

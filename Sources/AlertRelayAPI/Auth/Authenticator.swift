@@ -21,7 +21,7 @@ public enum Authenticator {
         forToken token: String, config: Config, cache: TokenCache, db: PostgresConnection
     ) throws -> Principal {
         guard !token.isEmpty, token.utf8.count <= 512 else { throw APIError.unauthorized }
-        if let admin = config.adminToken, constantTimeEquals(token, admin) {
+        if let admin = config.adminToken, ConstantTime.equal(token, admin) {
             return .admin
         }
         let hash = TokenHash.sha256Hex(token)
@@ -104,12 +104,4 @@ public enum Authenticator {
     /// An installation token on any route but its installation's own (`InstallationRoutes`).
     static let installationTokenRefused = APIError.forbidden(
         "An installation token may only read and verify its own installation (/api/0/sentry-app-installations/{uuid}/).")
-
-    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        var difference = UInt8(x.count == y.count ? 0 : 1)
-        for index in 0..<min(x.count, y.count) { difference |= x[index] ^ y[index] }
-        return difference == 0
-    }
 }

@@ -3,6 +3,7 @@ import AlertRelayLogic
 import AlertRelayStore
 import HTTPCore
 import HTTPTypes
+import Logging
 import PostgresClient
 
 /// An error a client may see: it knows its status, code and a human sentence.
@@ -50,6 +51,30 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         .unauthorized, code: "unauthorized", "A valid bearer token is required in the Authorization header.")
     public static let databaseUnavailable = APIError(
         .serviceUnavailable, code: "database_unavailable", "The database is unavailable; try again shortly.")
+
+    /// What a client may be told of `error`, for the JSON routes and the owner pages alike: an `APIError` as it is, a
+    /// store's `Refusal` and a PostgreSQL error a client can provoke mapped to their status. nil for anything else,
+    /// which the caller answers as a 500 with the request id; it is logged here (never shown), as is a lost database.
+    public static func client(for error: any Error, logger: Logger) -> APIError? {
+        switch error {
+        case let error as APIError:
+            return error
+        case let refusal as Refusal where refusal.kind != .inconsistent:
+            return APIError(refusal)
+        case let error as PostgresError:
+            if let mapped = from(error) {
+                if error.isConnectionFailure {
+                    logger.warning("database unavailable", metadata: ["error": "\(error)"])
+                }
+                return mapped
+            }
+            logger.error("database error", metadata: ["error": "\(String(reflecting: error))"])
+            return nil
+        default:
+            logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            return nil
+        }
+    }
 
     /// The field each CHECK constraint in sql/ guards (PostgreSQL names an inline check `<table>_<column>_check`).
     static let checkedFields: [String: String] = [

@@ -71,26 +71,9 @@ public final class Application: Sendable {
     private static func run(_ handler: Handler, _ request: Request, _ context: RequestContext) -> Response {
         do {
             return try handler(request, context)
-        } catch let error as APIError {
-            return .error(error, requestID: error.status.code >= 500 ? context.requestID : nil)
-        } catch let refusal as Refusal {
-            if refusal.kind == .inconsistent {
-                context.logger.error("inconsistent state", metadata: ["error": "\(refusal)"])
-            }
-            let error = APIError(refusal)
-            return .error(error, requestID: error.status.code >= 500 ? context.requestID : nil)
-        } catch let error as PostgresError {
-            if let mapped = APIError.from(error) {
-                if error.isConnectionFailure {
-                    context.logger.warning("database unavailable", metadata: ["error": "\(error)"])
-                }
-                return .error(mapped)
-            }
-            context.logger.error("database error", metadata: ["error": "\(String(reflecting: error))"])
-            return internalError(context)
         } catch {
-            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
-            return internalError(context)
+            guard let clientError = APIError.client(for: error, logger: context.logger) else { return internalError(context) }
+            return .error(clientError, requestID: clientError.status == .internalServerError ? context.requestID : nil)
         }
     }
 

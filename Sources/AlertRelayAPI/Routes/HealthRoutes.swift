@@ -50,13 +50,14 @@ enum HealthRoutes {
     static func redeliver(_ request: Request, _ context: RequestContext) throws -> Response {
         let (app, _) = try AppRoutes.ownedApp(request, context, scope: .orgWrite)
         let (original, payload) = try RedeliveryFlow.original(app: app, logID: context.parameter("id"), db: context.db)
+        // Before anything is recorded: a refusal must leave no new delivery behind.
+        guard let organization = try OrganizationStore.find(id: original.organizationID, db: context.db, cache: context.app.cache) else {
+            throw APIError.notFound("Request '\(context.parameter("id"))' does not exist in the log of app '\(app.slug)'.")
+        }
         let permit = AlertRoutes.prefersAsync(request) ? nil : context.app.inlineLimiter.acquire(appID: app.id)
         defer { permit.map(context.app.inlineLimiter.release) }
         let delivery = try RedeliveryFlow.record(
             original, payload: payload, app: app, start: AlertRoutes.start(inline: permit != nil, context), db: context.db)
-        guard let organization = try OrganizationStore.find(id: original.organizationID, db: context.db, cache: context.app.cache) else {
-            throw APIError.notFound("Request '\(context.parameter("id"))' does not exist in the log of app '\(app.slug)'.")
-        }
         return try AlertRoutes.respond(
             delivery, payload: payload, app: app, inline: permit != nil, organization: organization, context)
     }

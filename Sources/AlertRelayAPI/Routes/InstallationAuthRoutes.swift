@@ -91,7 +91,7 @@ enum InstallationAuthRoutes {
             let app = try AppStore.find(clientID: clientID, db: context.db)
         else { throw refused }
         let matches = [app.clientSecret, app.previousSecret].compactMap { $0 }.reduce(false) { matched, candidate in
-            Authenticator.constantTimeEquals(secret, candidate) || matched
+            ConstantTime.equal(secret, candidate) || matched
         }
         guard matches else { throw refused }
         return app

@@ -106,7 +106,7 @@ enum OrganizationRoutes {
             throw APIError.notFound("Project '\(reference)' does not exist in organization '\(organization.slug)'.")
         }
         try context.db.transaction { db in
-            try db.execute("DELETE FROM projects WHERE id = $1", project.id)
+            try OrganizationStore.deleteProject(id: project.id, db: db)
             try AuditStore.write(
                 organizationID: organization.id, event: "project.remove",
                 data: .object(JSONObject([("slug", .string(project.slug)), ("name", .string(project.name))])),

@@ -97,8 +97,6 @@ public final class Dispatcher: Sendable {
     private let shared = SleepingMutex(Shared())
     /// Wakes the database thread (finished attempts, a stop) while it waits on its connection.
     private let databaseWake: EventDescriptor
-    /// A thread exited.
-    private let exited = WakeEvent()
 
     /// Could not start.
     public struct StartError: Error, CustomStringConvertible, Sendable {
@@ -151,11 +149,6 @@ public final class Dispatcher: Sendable {
     /// True once both threads have exited.
     public var isFinished: Bool {
         shared.withLock { $0.started && $0.senderExited && $0.databaseExited }
-    }
-
-    /// Waits up to `milliseconds` for both threads to exit; returns `isFinished`.
-    public func waitUntilFinished(milliseconds: Int) -> Bool {
-        exited.wait(until: { isFinished }, milliseconds: milliseconds)
     }
 
     public var statistics: Statistics { shared.withLock { $0.statistics } }
@@ -260,7 +253,6 @@ public final class Dispatcher: Sendable {
             }
         }
         shared.withLock { $0.databaseExited = true }
-        exited.signal()
     }
 
     /// What the sender handed over since the last look: finished attempts, and deliveries to give back (returned
@@ -448,7 +440,6 @@ public final class Dispatcher: Sendable {
                 $0.stopping = true
             }
             databaseWake.signal()
-            exited.signal()
             return
         }
         shared.withLock { $0.waker = client.waker }
@@ -535,7 +526,6 @@ public final class Dispatcher: Sendable {
             $0.senderExited = true
         }
         databaseWake.signal()
-        exited.signal()
     }
 
     private func sentAttempt(

@@ -32,8 +32,7 @@ public enum OwnerNotices {
     /// Writes one e-mail job per owner; returns how many.
     @discardableResult
     public static func enqueue(_ kind: Kind, about subject: Subject, config: Config, db: PostgresConnection) throws -> Int {
-        let organizationSlug = try db.query("SELECT slug FROM organizations WHERE id = $1", subject.organizationID)
-            .first?.decode(0, as: String.self) ?? ""
+        let organizationSlug = try OrganizationStore.find(id: subject.organizationID, db: db)?.slug ?? ""
         let owners = try MemberStore.owners(organizationID: subject.organizationID, db: db)
         let expiresAt = WallClock.unixSeconds() + SignInLink.lifetimeSeconds
         for owner in owners {

@@ -79,8 +79,6 @@ public final class WorkerRuntime: Sendable {
     let room = WakeEvent()
     /// Stop requested.
     let stopEvent = WakeEvent()
-    /// A thread exited.
-    let exited = WakeEvent()
 
     /// `metrics`: where attempts are counted (shared with the dispatcher of the same process, whose figures the
     /// metrics file shows too).
@@ -139,11 +137,6 @@ public final class WorkerRuntime: Sendable {
         state.withLock { $0.started && $0.liveThreads == 0 }
     }
 
-    /// Waits up to `milliseconds` for every thread to exit; returns `isFinished`.
-    public func waitUntilFinished(milliseconds: Int) -> Bool {
-        exited.wait(until: { isFinished }, milliseconds: milliseconds)
-    }
-
     public var statistics: WorkerStatistics { state.withLock { $0.statistics } }
 
     /// Seconds from the first successful claim until now (nil before any claim).
@@ -155,6 +148,5 @@ public final class WorkerRuntime: Sendable {
 
     func threadExited() {
         state.withLock { $0.liveThreads -= 1 }
-        exited.signal()
     }
 }

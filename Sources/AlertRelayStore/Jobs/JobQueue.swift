@@ -107,7 +107,7 @@ public enum JobQueue {
             RETURNING state
             """, id, workerID, permanent, delaySeconds, String(error.prefix(2000)))
         guard let row = rows.first else { return .notOwned }
-        return try JobState.decode(row, "state") == .dead ? .dead : .retrying
+        return try row.decode("state", as: JobState.self) == .dead ? .dead : .retrying
     }
 
     /// Gives claimed jobs that were never started back to the queue (their attempt is not counted) and wakes
@@ -159,7 +159,7 @@ public enum JobQueue {
         var requeued = 0
         var dead = 0
         for row in rows {
-            if try JobState.decode(row, "state") == .dead { dead += 1 } else { requeued += 1 }
+            if try row.decode("state", as: JobState.self) == .dead { dead += 1 } else { requeued += 1 }
         }
         if requeued > 0 { try db.notify(channel, payload: "") }
         return (requeued, dead)
@@ -209,16 +209,5 @@ public struct JobBackoff: Sendable, Equatable {
         var value = 1.0
         for _ in 0..<Int(exponent) { value *= 2 }
         return value
-    }
-}
-
-extension JobState {
-    /// The state in column `column`; a value the enum does not know is a decoding error, never a silent default.
-    static func decode(_ row: PostgresRow, _ column: String) throws -> JobState {
-        let text = try row.decode(column, as: String.self)
-        guard let state = JobState(rawValue: text) else {
-            throw PostgresError(kind: .decoding, message: "unknown job state '\(text)'")
-        }
-        return state
     }
 }

@@ -1,9 +1,10 @@
 import SystemSupport
 
 /// Which app and installation an (organization, app slug) pair resolved to last time, so the alert route can
-/// validate and record a delivery in one statement (`DeliveryStore.insertForApp`). Entries are only hints: the
-/// statement re-checks the app, the installation and the disabled state, and a stale entry falls back to the
-/// full lookup. So there is no TTL and no cross-process invalidation to get wrong.
+/// validate and record a delivery in one statement (`DeliveryStore.insertForTarget`, `enqueueForTarget`). Entries are
+/// only hints: the statement re-checks the app, the installation and the disabled state, and a stale entry falls back
+/// to the full lookup, so correctness needs no TTL and no invalidation. The cache listener still empties it when apps
+/// or installations change (rare), which costs the next alert of each pair the full lookup.
 public final class AlertTargetCache: Sendable {
     struct Key: Hashable, Sendable {
         let organizationID: Int64

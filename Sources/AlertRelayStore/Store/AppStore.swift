@@ -68,7 +68,7 @@ public enum AppStore {
         App(
             id: try row.decode("id", as: Int64.self), uuid: try row.decode("uuid", as: String.self),
             organizationID: try row.decode("organization_id", as: Int64.self), slug: try row.decode("slug", as: String.self),
-            name: try row.decode("name", as: String.self), status: try AppStatus.decode(row, "status"),
+            name: try row.decode("name", as: String.self), status: try row.decode("status", as: AppStatus.self),
             webhookURL: try row.decode("webhook_url", as: String?.self), events: try row.decode("events", as: [String].self),
             timeoutMilliseconds: try row.decode("timeout_ms", as: Int.self),
             clientSecret: try row.decode("client_secret", as: String.self),
@@ -243,16 +243,5 @@ public enum AppStore {
         try !db.query(
             "SELECT 1 FROM installations WHERE app_id = $1 AND organization_id = $2", appID, organizationID
         ).isEmpty
-    }
-}
-
-extension AppStatus {
-    /// The status in column `column`; a value the enum does not know is a decoding error, never a silent default.
-    static func decode(_ row: PostgresRow, _ column: String) throws -> AppStatus {
-        let text = try row.decode(column, as: String.self)
-        guard let status = AppStatus(rawValue: text) else {
-            throw PostgresError(kind: .decoding, message: "unknown app status '\(text)'")
-        }
-        return status
     }
 }

@@ -50,10 +50,7 @@ public struct Delivery: Sendable, Equatable {
     /// Decodes the columns of ``columns`` named with `prefix`.
     init(_ row: PostgresRow, prefix: String = "") throws {
         func column(_ name: String) -> String { prefix.isEmpty ? name : prefix + name }
-        let statusText = try row.decode(column("status"), as: String.self)
-        guard let status = Status(rawValue: statusText) else {
-            throw PostgresError(kind: .decoding, message: "unknown delivery status '\(statusText)'")
-        }
+        let status = try row.decode(column("status"), as: Status.self)
         self.init(
             id: try row.decode(column("id"), as: Int64.self),
             organizationID: try row.decode(column("organization_id"), as: Int64.self),

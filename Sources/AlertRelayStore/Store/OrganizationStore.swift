@@ -29,14 +29,16 @@ public enum OrganizationStore {
         return found
     }
 
-    public static func find(id: Int64, db: PostgresConnection, cache: ModelCache) throws -> Organization? {
-        if let cached = cache.organization(.organizationID(id)) { return cached }
-        let generation = cache.generation
+    /// The organization with this id; through `cache` when given (the responder), straight from the table when not
+    /// (the worker's flows, which keep no model cache).
+    public static func find(id: Int64, db: PostgresConnection, cache: ModelCache? = nil) throws -> Organization? {
+        if let cached = cache?.organization(.organizationID(id)) { return cached }
+        let generation = cache?.generation
         let rows = try db.query(
             "SELECT id, slug, name, rfc3339(date_created) FROM organizations WHERE id = $1", id)
         guard let row = rows.first else { return nil }
         let found = try organization(row)
-        cache.store(found, readIn: generation)
+        if let cache, let generation { cache.store(found, readIn: generation) }
         return found
     }
 
@@ -99,5 +101,10 @@ public enum OrganizationStore {
             ORDER BY id DESC LIMIT $3
             """, organizationID, page.cursor, page.limit + 1)
         return try rows.map(project)
+    }
+
+    /// Deletes the project with this id; its cached copies go with the next cache notification (sql/012).
+    public static func deleteProject(id: Int64, db: PostgresConnection) throws {
+        try db.execute("DELETE FROM projects WHERE id = $1", id)
     }
 }
