@@ -361,9 +361,11 @@ if wants hang; then
         --body "$tmp/hang-body.json" --header "Authorization: Bearer $org_token" --connections 16 \
         >"$tmp/pace.out" 2>"$log/pace.log" &
     pace_pid=$!
+    AR_CLEANUP_PIDS+=("$pace_pid") # stopped with the rest if the run ends early
     sleep 5
     hang_phase -with-hang
     wait "$pace_pid" || true
+    ar_forget_pid "$pace_pid"
     hang_status=$(cat "$tmp/pace.out")
     hang_in_flight=$(sql "SELECT count(*) FROM deliveries WHERE app_id = $hang_id AND status = 'sending'")
     record hang-stream 0 "$(printf 'statuses %s; %s of its deliveries being attempted at the end, %s pending' \
@@ -396,9 +398,11 @@ LUA
     python3 scripts/pace.py --url "$alerts_url" --rate 10 --seconds "$soak_seconds" --body "$tmp/hang-body.json" \
         --header "Authorization: Bearer $org_token" --connections 4 >"$tmp/soak-pace.out" 2>>"$log/pace.log" &
     soak_pace=$!
+    AR_CLEANUP_PIDS+=("$soak_pace")
     wrk -t1 -c4 -d"${soak_seconds}s" --latency -s "$tmp/mixed.lua" -H "Authorization: Bearer $org_token" "$base_url" \
         >"$tmp/soak-wrk.out" &
     soak_wrk=$!
+    AR_CLEANUP_PIDS+=("$soak_wrk")
     : >"$tmp/soak-rss.tsv"
     for ((second = 0; second <= soak_seconds; second += 10)); do
         printf '%s\t%s\t%s\n' "$second" "$(awk '/^VmRSS:/ { print $2 }' "/proc/$responder_pid/status")" \
@@ -407,6 +411,8 @@ LUA
     done
     wait "$soak_wrk" || true
     wait "$soak_pace" || true
+    ar_forget_pid "$soak_wrk"
+    ar_forget_pid "$soak_pace"
     cp "$tmp/soak-rss.tsv" "$AR_REPO/.data/soak-rss.tsv"
     soak_summary=$(python3 - "$tmp/soak-rss.tsv" <<'PY'
 import sys

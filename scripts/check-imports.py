@@ -33,7 +33,12 @@ def declarations(text):
 
 
 for name, body in declarations(package):
-    declared = set(re.findall(r'"(\w+)"', body)) | set(re.findall(r'\.product\(name:\s*"(\w+)"', body))
+    # Only what `dependencies: [...]` lists (not a `path:` or `exclude:` string of the same call).
+    listed = re.search(r"dependencies:\s*\[(.*?)\]\s*(?:,|$)", body, re.S)
+    listed = listed.group(1) if listed else ""
+    # Target names are the list's plain string elements; products are `.product(name: "...")`.
+    declared = set(re.findall(r'(?:^|,)\s*"(\w+)"', listed))
+    declared |= set(re.findall(r'\.product\(name:\s*"(\w+)"', listed))
     folder = next((os.path.join(root, top, name) for top in ("Sources", "Tests")
                    if os.path.isdir(os.path.join(root, top, name))), None)
     if folder is None:
@@ -43,9 +48,11 @@ for name, body in declarations(package):
         for number, line in enumerate(open(path, encoding="utf-8"), 1):
             # Imports head a file (possibly inside #if blocks); stop at its first declaration, so that text in a
             # string literal further down (a Python snippet's `import json`) is not read as one.
-            if line.strip() and not re.match(r"\s*(//|#if|#elseif|#else|#endif|@testable|@preconcurrency|import\s)", line):
+            modifiers = r"(?:(?:@testable|@preconcurrency|@_implementationOnly|@_exported|public|package|internal|private|fileprivate)\s+)*"
+            if line.strip() and not re.match(r"\s*(//|#if|#elseif|#else|#endif|" + modifiers + r"import\s)", line):
                 break
-            imported = re.match(r"\s*(?:@testable\s+|@preconcurrency\s+)?import\s+(?:struct\s+|enum\s+|class\s+)?(\w+)", line)
+            imported = re.match(
+                r"\s*" + modifiers + r"import\s+(?:(?:struct|enum|class|protocol|func|var|let|typealias)\s+)?(\w+)", line)
             if imported and imported.group(1) not in declared | PLATFORM | {name}:
                 problems.append(f"{os.path.relpath(path, root)}:{number}: {name} imports {imported.group(1)}, "
                                 "which Package.swift does not list among its dependencies")

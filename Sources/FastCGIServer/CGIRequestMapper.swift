@@ -146,7 +146,7 @@ public enum CGIRequestMapper {
         return value
     }
 
-    /// Decodes `%XX` only; `+` stays a plus in a path. Invalid escapes are kept literally.
+    /// nil for a missing or empty CGI variable.
     private static func nonEmpty(_ text: String?) -> String? {
         guard let text, !text.isEmpty else { return nil }
         return text

@@ -76,7 +76,9 @@ struct FleetEndToEndTests {
         let project = try Fixtures.makeProject(org: org)
         // A slow receiver: deliveries are in flight and waiting in both dispatchers when the app is disabled.
         let app = try Fixtures.makeApp(org: org, timeoutMs: 5000)
-        try Receiver.setRules(path: app.path, responses: [Receiver.Rule(status: 200, hangSeconds: 0.4)])
+        // 2 s each: two dispatchers hold at most 32 in flight, so most of the 80 are still waiting at the disable however
+        // slowly the client queues them (at 0.4 s, a slow client let the dispatchers keep up).
+        try Receiver.setRules(path: app.path, responses: [Receiver.Rule(status: 200, hangSeconds: 2)])
         let path = "/api/0/organizations/\(org.slug)/alerts"
         let body = Fixtures.alertBody(app: app, project: project)
         for index in 0..<80 {

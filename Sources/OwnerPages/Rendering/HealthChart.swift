@@ -23,15 +23,6 @@ public struct HealthChart: Sendable, Equatable {
         case error = "e"
         case timeout = "t"
         case fatal = "f"
-
-        public var label: String {
-            switch self {
-            case .success: "success"
-            case .error: "error"
-            case .timeout: "timeout"
-            case .fatal: "fatal"
-            }
-        }
     }
 
     public struct Segment: Sendable, Equatable {

@@ -45,13 +45,13 @@ enum Templates {
         """
 
     static let chart = """
-        <svg class="chart" viewBox="0 0 664 184" role="img" aria-labelledby="chart-t"><title id="chart-t">{{chart.title}}\
+        <svg class="chart" viewBox="0 0 {{chart.width}} {{chart.height}}" role="img" aria-labelledby="chart-t"><title id="chart-t">{{chart.title}}\
         </title><line class="grid" x1="44" y1="12" x2="648" y2="12"/><line class="grid" x1="44" y1="82" x2="648" \
         y2="82"/><line class="axis" x1="44" y1="152" x2="648" y2="152"/><text x="38" y="16" text-anchor="end">\
         {{chart.max}}</text>{{#chart.half}}<text x="38" y="86" text-anchor="end">{{chart.half}}</text>{{/chart.half}}\
         <text x="38" y="156" text-anchor="end">0</text>
         {{#chart.bars}}{{#any}}<g><title>{{label}}</title>{{#segments}}<rect class="{{kind}}" x="{{x}}" y="{{y}}" \
-        width="14" height="{{height}}"/>{{/segments}}</g>
+        width="{{chart.barWidth}}" height="{{height}}"/>{{/segments}}</g>
         {{/any}}{{/chart.bars}}{{#chart.ticks}}<text x="{{x}}" y="172" text-anchor="middle">{{text}}</text>{{/chart.ticks}}\
         </svg>
 

@@ -145,7 +145,8 @@ enum Views {
             ]
         }
         var view: View = [
-            "bars": bars, "max": Text.grouped(chart.scaleMax),
+            "bars": bars, "max": Text.grouped(chart.scaleMax), "width": HealthChart.width, "height": HealthChart.height,
+            "barWidth": HealthChart.barWidth,
             "ticks": chart.ticks.map { ["x": $0.x, "text": $0.text] as View },
             "title": "Deliveries per UTC day over the last 30 days, stacked by outcome; the table below lists the numbers.",
             "summary": "\(Text.grouped(totals.success)) successful, \(Text.grouped(totals.error)) errors, "
