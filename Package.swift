@@ -74,7 +74,7 @@ let package = Package(
             name: "OwnerPages",
             dependencies: [
                 "AlertRelayAPI", "AlertRelayDelivery", "AlertRelayStore", "AlertRelayLogic", "HTTPCore",
-                "PostgresClient", .product(name: "Mustache", package: "swift-mustache"),
+                "PostgresClient", "SystemSupport", .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,9 +1,10 @@
 import AlertRelayAPI
 import AlertRelayDelivery
-import AlertRelayStore
 import AlertRelayLogic
+import AlertRelayStore
 import HTTPCore
 import HTTPTypes
+import SystemSupport
 
 /// The organization's apps, an app's settings page and its dashboard, and their forms.
 enum AppPages {

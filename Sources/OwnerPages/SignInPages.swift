@@ -1,9 +1,10 @@
 import AlertRelayAPI
 import AlertRelayDelivery
-import AlertRelayStore
 import AlertRelayLogic
+import AlertRelayStore
 import HTTPCore
 import HTTPTypes
+import SystemSupport
 
 /// Someone signed in to one organization's pages.
 struct Visitor {

@@ -3,6 +3,7 @@ import AlertRelayLogic
 import AlertRelayStore
 import HTTPCore
 import HTTPTypes
+import SystemSupport
 
 /// What owners use to see and fix an integration: request log, redelivery, health view, enable (BEHAVIOUR B7, B9).
 enum HealthRoutes {

@@ -3,6 +3,7 @@ import AlertRelayLogic
 import AlertRelayStore
 import HTTPCore
 import HTTPTypes
+import SystemSupport
 
 /// The REST twins of the owner page (issue 11): bulk replay, and the admin's sign-in link for a member.
 enum OwnerRoutes {

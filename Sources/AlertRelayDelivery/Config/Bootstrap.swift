@@ -1,4 +1,3 @@
-import AlertRelayStore
 import Logging
 
 /// What both executables do first: logging to standard error at `ALERT_RELAY_LOG_LEVEL` (``LineLogHandler``), then

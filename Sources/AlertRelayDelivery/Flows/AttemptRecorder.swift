@@ -3,6 +3,7 @@ import AlertRelayStore
 import CurlClient
 import Logging
 import PostgresClient
+import SystemSupport
 
 /// A webhook attempt that was made: what was sent, when, and what came back.
 public struct SentAttempt: Sendable {

@@ -3,6 +3,7 @@ import AlertRelayStore
 import CurlClient
 import Logging
 import PostgresClient
+import SystemSupport
 
 /// One attempt of a delivery: the signed request (headers computed once, and logged exactly as sent), and the
 /// inline attempt the responder makes (send, then record through `AttemptRecorder` like every other attempt).

@@ -1,6 +1,7 @@
 import AlertRelayLogic
 import AlertRelayStore
 import PostgresClient
+import SystemSupport
 
 /// The e-mails to the owners of an app's organization (the disable notice, the warning before it): one e-mail job per
 /// owner, each rendered for its recipient, whose links carry a ``SignInLink`` for that owner when a link key is

@@ -1,4 +1,3 @@
-import AlertRelayStore
 #if canImport(Glibc)
 import Glibc
 #endif

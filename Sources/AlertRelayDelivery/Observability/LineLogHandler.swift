@@ -1,5 +1,6 @@
-import AlertRelayStore
+import AlertRelayLogic
 import Logging
+import SystemSupport
 
 #if canImport(Glibc)
     import Glibc

@@ -1,5 +1,6 @@
 import AlertRelayLogic
 import PostgresClient
+import SystemSupport
 
 /// Writing jobs into the job table (the worker's side of it, claiming and finishing, is in `JobQueue`).
 public enum JobStore {
