@@ -160,8 +160,8 @@ enum AppPages {
         }
         var organization = visitor.organization
         if let slug = form["organization"], !slug.isEmpty, slug != organization.slug {
-            guard Slug.isValid(slug), let other = try OrganizationStore.find(slug: slug, db: context.db, cache: context.app.cache),
-                try AppStore.isInstalled(appID: app.id, organizationID: other.id, db: context.db)
+            guard let other = try OrganizationStore.find(
+                slug: slug, whereAppActs: app, db: context.db, cache: context.app.cache)
             else { throw APIError.notFound("\(app.name) is not installed in '\(slug)'.") }
             organization = other
         }

@@ -39,11 +39,10 @@ enum HealthRoutes {
     /// An organization the app's owners may ask about: their own, or one the app is installed in. Every other slug,
     /// existing or not, gets the same 404, so the filter cannot be used to probe for organizations.
     static func appOrganization(_ slug: String, app: App, context: RequestContext) throws -> Organization {
-        if Slug.isValid(slug), let organization = try OrganizationStore.find(slug: slug, db: context.db, cache: context.app.cache) {
-            if organization.id == app.organizationID { return organization }
-            if try AppStore.isInstalled(appID: app.id, organizationID: organization.id, db: context.db) {
-                return organization
-            }
+        if let organization = try OrganizationStore.find(
+            slug: slug, whereAppActs: app, db: context.db, cache: context.app.cache)
+        {
+            return organization
         }
         throw APIError.notFound("App '\(app.slug)' has no installation in organization '\(slug)'.")
     }

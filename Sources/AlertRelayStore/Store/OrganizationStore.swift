@@ -42,6 +42,17 @@ public enum OrganizationStore {
         return found
     }
 
+    /// The organization named `slug` when the owners of `app` may act in it: their own, or one the app is installed
+    /// in. nil for every other slug, existing or not, malformed or not, so that a caller's one "not found" answer
+    /// cannot be used to probe for organizations.
+    public static func find(slug: String, whereAppActs app: App, db: PostgresConnection, cache: ModelCache) throws
+        -> Organization?
+    {
+        guard Slug.isValid(slug), let organization = try find(slug: slug, db: db, cache: cache) else { return nil }
+        if organization.id == app.organizationID { return organization }
+        return try AppStore.isInstalled(appID: app.id, organizationID: organization.id, db: db) ? organization : nil
+    }
+
     // MARK: Projects
 
     static func project(_ row: PostgresRow) throws -> Project {
