@@ -1,6 +1,29 @@
 import CLibPQ
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension PostgresConnection {
+    /// `transaction(body)`, run again (up to `attempts` times in all, after a short pause) when PostgreSQL aborts it
+    /// as a deadlock victim or for a serialization failure (``PostgresError/isTransactionConflict``). For a body whose
+    /// only effects are its statements: they were rolled back, so nothing happens twice. Inside an outer transaction
+    /// there is nothing to retry on its own, so it runs once, as `transaction` would.
+    @discardableResult
+    public func transactionRetryingConflicts<T>(
+        attempts: Int = 3, file: String = #fileID, line: Int = #line, _ body: (PostgresConnection) throws -> T
+    ) throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try transaction(file: file, line: line, body)
+            } catch let error as PostgresError where error.isTransactionConflict && attempt < attempts && transactionDepth == 0 {
+                attempt += 1
+                usleep(UInt32.random(in: 2_000...20_000))
+            }
+        }
+    }
+
     /// Runs `body` between BEGIN and COMMIT; if `body` throws, issues ROLLBACK and rethrows `body`'s error.
     ///
     /// A nested call (made on the same connection from inside `body`) uses a SAVEPOINT: it is released

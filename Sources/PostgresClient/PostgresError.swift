@@ -60,6 +60,12 @@ public struct PostgresError: Error, CustomStringConvertible, CustomDebugStringCo
 
     /// True when the connection is (or was) unusable: no connection could be made, the connection broke,
     /// or the server reported SQLSTATE class 08, 57P01 (admin shutdown), 57P02 (crash shutdown) or 57P03 (cannot connect now).
+    /// PostgreSQL aborted the transaction as a deadlock victim or for a serialization failure (40P01, 40001): it was
+    /// rolled back as a whole, and running it again is the documented remedy.
+    public var isTransactionConflict: Bool {
+        sqlState == "40P01" || sqlState == "40001"
+    }
+
     public var isConnectionFailure: Bool {
         if kind == .connectionFailure { return true }
         guard let sqlState else { return false }

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresClient
+import SystemSupport
 import Testing
 
 private struct BodyFailure: Error, Equatable {
@@ -181,6 +182,64 @@ struct PostgresClientTests {
 
         let ids = try db.query("SELECT id FROM pgtest_tx ORDER BY id").map { try $0.decode(0, as: Int.self) }
         #expect(ids == [1, 10, 12])
+    }
+
+    /// A real deadlock: this connection's transaction is made PostgreSQL's victim (the shorter deadlock_timeout
+    /// detects it) and is run again, whole, once the other transaction has committed; nothing happens twice.
+    @Test func aDeadlockVictimIsRunAgain() throws {
+        let url = try TestEnvironment.requireDatabase()
+        // A table of its own (not TEMP: both connections use it); no other test touches it.
+        let setup = try openConnection(url)
+        defer { _ = try? setup.execute(unsafeSQL: "DROP TABLE IF EXISTS pgtest_deadlock"); setup.close() }
+        try setup.execute(unsafeSQL: """
+            DROP TABLE IF EXISTS pgtest_deadlock;
+            CREATE TABLE pgtest_deadlock (id int PRIMARY KEY, v int NOT NULL, writes int NOT NULL DEFAULT 0);
+            INSERT INTO pgtest_deadlock (id, v) VALUES (1, 0), (2, 0)
+            """)
+
+        let victim = try openConnection(url)
+        defer { victim.close() }
+        try victim.execute(unsafeSQL: "SET deadlock_timeout = '100ms'")
+
+        let otherHoldsRow2 = DispatchSemaphore(value: 0)
+        let victimHoldsRow1 = DispatchSemaphore(value: 0)
+        let otherDone = DispatchSemaphore(value: 0)
+        let otherResult = SleepingMutex<String?>(nil)
+        Thread {
+            do {
+                // Made and used on this thread (libpq: one thread per connection).
+                let other = try openConnection(url)
+                defer { other.close() }
+                try other.execute(unsafeSQL: "SET deadlock_timeout = '5s'")
+                try other.transaction { tx in
+                    try tx.execute("UPDATE pgtest_deadlock SET v = 20, writes = writes + 1 WHERE id = 2")
+                    otherHoldsRow2.signal()
+                    victimHoldsRow1.wait()
+                    // Waits for the victim's row 1 until PostgreSQL aborts the victim.
+                    try tx.execute("UPDATE pgtest_deadlock SET v = 21, writes = writes + 1 WHERE id = 1")
+                }
+                otherResult.withLock { $0 = "committed" }
+            } catch {
+                otherResult.withLock { $0 = "\(error)" }
+            }
+            otherDone.signal()
+        }.start()
+
+        otherHoldsRow2.wait()
+        var attempts = 0
+        try victim.transactionRetryingConflicts { tx in
+            attempts += 1
+            try tx.execute("UPDATE pgtest_deadlock SET v = 10, writes = writes + 1 WHERE id = 1")
+            if attempts == 1 { victimHoldsRow1.signal() }
+            try tx.execute("UPDATE pgtest_deadlock SET v = 11, writes = writes + 1 WHERE id = 2")
+        }
+        #expect(otherDone.wait(timeout: .now() + 10) == .success)
+        #expect(otherResult.withLock { $0 } == "committed")
+        #expect(attempts == 2, "the first attempt was the deadlock's victim")
+        // The victim ran last and whole; the first attempt left nothing (each row written once by each side).
+        let rows = try setup.query("SELECT id, v, writes FROM pgtest_deadlock ORDER BY id")
+        #expect(try rows.map { [try $0.decode(0, as: Int.self), try $0.decode(1, as: Int.self), try $0.decode(2, as: Int.self)] }
+            == [[1, 10, 2], [2, 11, 2]])
     }
 
     @Test func uniqueViolationCarriesSQLStateAndConstraint() throws {

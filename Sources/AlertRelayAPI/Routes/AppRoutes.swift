@@ -102,7 +102,7 @@ enum AppRoutes {
 
     static func deleteApp(_ request: Request, _ context: RequestContext) throws -> Response {
         let (app, organization) = try ownedApp(request, context, scope: .orgAdmin)
-        try context.db.transaction { db in
+        try context.db.transactionRetryingConflicts { db in
             // Its deliveries and request log go with it (the apps_delete_history trigger).
             try AppStore.delete(id: app.id, db: db)
             try AuditStore.write(

@@ -17,7 +17,7 @@ public enum DisableFlow {
     public static func disable(
         app: App, reason: String, config: Config, logger: Logger, db: PostgresConnection, by actor: String? = nil
     ) throws -> Bool {
-        let disabled = try db.transaction { db -> Bool in
+        let disabled = try db.transactionRetryingConflicts { db -> Bool in
             // The conditional UPDATE takes the row lock; concurrent callers wait, re-check and find it disabled.
             let rows = try db.query(
                 """
@@ -54,7 +54,7 @@ public enum DisableFlow {
 
     /// Re-enables an app: clears its counters so it is not disabled again at once, and writes the audit entry.
     public static func enable(app: App, actor: String, db: PostgresConnection) throws {
-        try db.transaction { db in
+        try db.transactionRetryingConflicts { db in
             try db.execute(
                 "UPDATE apps SET disabled_at = NULL, disabled_reason = NULL, date_updated = now() WHERE id = $1", app.id)
             try db.execute("DELETE FROM health_counters WHERE app_id = $1", app.id)
